@@ -1,0 +1,118 @@
+// Every storage key of Wukong-TS is built here and nowhere else (DESIGN.md §5).
+//
+//   wk:{<job>}:plan                 the Plan (whole)
+//   wk:{<job>}:plan:<n>             segment n of a segmented Plan
+//   wk:{<job>}:events               the job's event stream
+//   wk:{<job>:<task>}:out           a task's output, written at most once
+//   wk:{<job>:<task>}:in            fan-in set: indices of the parents that have finished
+//   wk:{<job>:<task>}:trigger       which parent won the right to run / invoke the task
+//   wk:{<job>:<task>}:run           execution lease
+//   wk:chunk:{<tag>#<write>.<i>}<suffix>   chunk i of a value above `chunkBytes` (see chunking.ts)
+//
+// The part in braces is the Redis Cluster hash tag: all keys of one task hash to one slot, so a script that
+// touches a task's `in` and `trigger` never spans shards, and the client-side router of RedisShards uses the
+// same slot function as Redis Cluster (CRC16 of the tag mod 16384, package `cluster-key-slot`). Chunk keys
+// deliberately get their own tag per chunk so the chunks of one large value spread over the shards. They
+// start with `wk:chunk:` where every other key starts with `wk:{`, so no job or task name can collide with
+// them. `{` and `}` are rejected in job ids and task keys because they would end the hash tag early; job ids
+// also exclude `:` and `#` so that the SCAN patterns of one job never match another job's keys.
+import calculateSlot from 'cluster-key-slot';
+import { InvalidKeyPart } from './errors.js';
+
+/** A task is named by its index in the Plan or by its graph key. */
+export type TaskRef = number | string;
+
+function checkPart(part: string, what: string): string {
+  if (part.length === 0 || part.includes('{') || part.includes('}')) throw new InvalidKeyPart(part, what);
+  return part;
+}
+
+/** Job ids additionally exclude `:` and `#`, so one job's keys can never match another job's patterns. */
+function checkJob(job: string): string {
+  if (job.includes(':') || job.includes('#')) throw new InvalidKeyPart(job, 'job id');
+  return checkPart(job, 'job id');
+}
+
+function taskPart(task: TaskRef): string {
+  if (typeof task === 'number') {
+    if (!Number.isSafeInteger(task) || task < 0) throw new InvalidKeyPart(String(task), 'task index');
+    return String(task);
+  }
+  return checkPart(task, 'task key');
+}
+
+function taskKey(job: string, task: TaskRef, suffix: string): string {
+  return `wk:{${checkJob(job)}:${taskPart(task)}}:${suffix}`;
+}
+
+/** Builders for every key the engine stores. `task` is a task index or a task key string. */
+export const keys = {
+  plan: (job: string): string => `wk:{${checkJob(job)}}:plan`,
+  planSegment: (job: string, n: number): string => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidKeyPart(String(n), 'plan segment number');
+    return `wk:{${checkJob(job)}}:plan:${n}`;
+  },
+  events: (job: string): string => `wk:{${checkJob(job)}}:events`,
+  out: (job: string, task: TaskRef): string => taskKey(job, task, 'out'),
+  fanIn: (job: string, task: TaskRef): string => taskKey(job, task, 'in'),
+  trigger: (job: string, task: TaskRef): string => taskKey(job, task, 'trigger'),
+  lease: (job: string, task: TaskRef): string => taskKey(job, task, 'run'),
+} as const;
+
+/** All keys of one task (out, in, trigger, run), e.g. to delete them. */
+export function taskKeys(job: string, task: TaskRef): string[] {
+  return [keys.out(job, task), keys.fanIn(job, task), keys.trigger(job, task), keys.lease(job, task)];
+}
+
+/**
+ * The hash tag of a key, computed as Redis Cluster does: the text between the first `{` and the first `}`
+ * after it, when that text is non-empty; otherwise the whole key.
+ */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  if (open < 0) return key;
+  const close = key.indexOf('}', open + 1);
+  if (close < 0 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}
+
+/** The Redis Cluster slot (0..16383) of a key. */
+export function slotOf(key: string): number {
+  return calculateSlot(key);
+}
+
+/**
+ * The key of chunk `index` of a value written under `key` by write `writeId`. The write id makes every
+ * write's chunks distinct, so two racing `setIfAbsent` calls never overwrite each other's chunks.
+ */
+export function chunkKey(key: string, writeId: string, index: number): string {
+  const tag = hashTag(key);
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  const suffix = close < 0 ? `:${key}` : key.slice(close + 1);
+  return `wk:chunk:{${tag}#${writeId}.${index}}${suffix}`;
+}
+
+/** Escapes Redis glob metacharacters so a job id matches only itself in a SCAN pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The SCAN pattern that matches every key of a job: a hash tag that starts with the job id followed by `}`
+ * (job keys), `:` (task keys) or `#` (chunks of job keys). Job ids contain none of `{ } : #`, and task keys
+ * no braces, so the pattern matches no other job's keys.
+ */
+export function jobKeyPattern(job: string): string {
+  return `wk:*{${globEscape(checkJob(job))}[}:#]*`;
+}
+
+/** Whether `key` belongs to `job` (the in-memory twin of `jobKeyPattern`). */
+export function isJobKey(job: string, key: string): boolean {
+  checkJob(job);
+  if (!key.startsWith('wk:')) return false;
+  const open = key.indexOf('{');
+  if (open < 0 || !key.startsWith(job, open + 1)) return false;
+  const next = key[open + 1 + job.length];
+  return next === '}' || next === ':' || next === '#';
+}

@@ -1,0 +1,76 @@
+// The data of the embedded memory store: a map from key to a typed entry with an absolute expiry, the same
+// three value types the engine uses in Redis (string, set, stream). Expired entries are dropped lazily on
+// access and by a periodic sweep. Everything here runs on the one thread that owns the store, so each
+// operation (and each script in scripts.ts) is atomic, as a Lua script is in Redis.
+import type { StreamEvent } from '../store.js';
+
+export interface StringEntry {
+  readonly type: 'string';
+  value: Uint8Array;
+  expiresAt: number;
+}
+export interface SetEntry {
+  readonly type: 'set';
+  readonly members: Set<string>;
+  expiresAt: number;
+}
+export interface StreamEntry {
+  readonly type: 'stream';
+  readonly events: StreamEvent[];
+  lastMs: number;
+  lastSeq: number;
+  expiresAt: number;
+}
+export type Entry = StringEntry | SetEntry | StreamEntry;
+
+export class Keyspace {
+  readonly #entries = new Map<string, Entry>();
+
+  /** The live entry of `key`, dropping it when expired. */
+  get(key: string, now = Date.now()): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= now) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  put(key: string, entry: Entry): void {
+    this.#entries.set(key, entry);
+  }
+
+  delete(key: string): boolean {
+    const live = this.get(key) !== undefined;
+    this.#entries.delete(key);
+    return live;
+  }
+
+  /** Remaining lifetime in ms (Redis PTTL): -2 when absent, -1 without expiry. */
+  pttl(key: string, now = Date.now()): number {
+    const entry = this.get(key, now);
+    if (entry === undefined) return -2;
+    return entry.expiresAt === Infinity ? -1 : entry.expiresAt - now;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#entries.keys();
+  }
+
+  /** Drops every expired entry; returns how many. */
+  sweep(now = Date.now()): number {
+    let dropped = 0;
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt <= now) {
+        this.#entries.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

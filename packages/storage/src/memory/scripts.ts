@@ -1,0 +1,139 @@
+// The in-memory twins of src/scripts/*.lua. Each takes the same KEYS and ARGV and returns the same raw
+// reply array as its Lua script, so scripts/registry.ts parses both the same way and the conformance suite
+// holds both to the same semantics. They run synchronously on the store's thread, hence atomically.
+// Read the .lua headers for KEYS, ARGV and return codes; comments here only note where JS differs.
+import type { ScriptName } from '../scripts/registry.js';
+import type { Keyspace } from './keyspace.js';
+
+export type ScriptArgValue = string | number | Uint8Array;
+type Twin = (
+  ks: Keyspace,
+  keys: readonly string[],
+  argv: readonly ScriptArgValue[],
+  now: number,
+) => unknown[];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function text(v: ScriptArgValue | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return decoder.decode(v);
+}
+
+/** Lua `tonumber` on an argument: NaN where Lua gives nil (JS's Number('') is 0, Lua's tonumber is nil). */
+function luaNumber(v: ScriptArgValue | undefined): number {
+  const s = text(v).trim();
+  return s === '' ? NaN : Number(s);
+}
+
+function isPositiveInt(n: number): boolean {
+  return Number.isInteger(n) && n >= 1;
+}
+
+function stringValue(ks: Keyspace, key: string, now: number): string | null | false {
+  const entry = ks.get(key, now);
+  if (entry === undefined) return null;
+  if (entry.type !== 'string') return false;
+  return decoder.decode(entry.value);
+}
+
+const fanIn: Twin = (ks, [inKey, triggerKey], argv, now) => {
+  const parent = text(argv[0]);
+  if (!(parent === '0' || /^[1-9][0-9]*$/.test(parent))) return [-3, 0, ''];
+  const inDegree = luaNumber(argv[1]);
+  if (!isPositiveInt(inDegree)) return [-2, 0, ''];
+  const ttl = luaNumber(argv[2]);
+  if (!isPositiveInt(ttl)) return [-3, 0, ''];
+  const listed = argv.length - 3;
+  if (listed > 0) {
+    if (listed !== inDegree) return [-2, 0, ''];
+    if (!argv.slice(3).some((p) => text(p) === parent)) return [-1, 0, ''];
+  } else if (Number(parent) >= inDegree) {
+    return [-1, 0, ''];
+  }
+  const set = ks.get(inKey as string, now);
+  if (set !== undefined && set.type !== 'set') return [-4, 0, ''];
+  const trigger = ks.get(triggerKey as string, now);
+  if (trigger !== undefined && trigger.type !== 'string') return [-4, 0, ''];
+
+  const members = set?.members ?? new Set<string>();
+  members.add(parent);
+  ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
+  const arrived = members.size;
+  if (arrived < inDegree) return [0, arrived, ''];
+  if (trigger === undefined) {
+    ks.put(triggerKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
+  }
+  const holder = stringValue(ks, triggerKey as string, now) || '';
+  return [holder === parent ? 1 : 2, arrived, holder];
+};
+
+function leaseArgs(argv: readonly ScriptArgValue[]): { owner: string; ms: number } | null {
+  const owner = text(argv[0]);
+  const ms = luaNumber(argv[1]);
+  return owner === '' || !isPositiveInt(ms) ? null : { owner, ms };
+}
+
+const leaseAcquire: Twin = (ks, [key], argv, now) => {
+  const args = leaseArgs(argv);
+  if (!args) return [-3, '', 0];
+  const current = stringValue(ks, key as string, now);
+  if (current === false) return [-4, '', 0];
+  if (current === null) {
+    ks.put(key as string, { type: 'string', value: encoder.encode(args.owner), expiresAt: now + args.ms });
+    return [1, args.owner, args.ms];
+  }
+  if (current === args.owner) {
+    ks.put(key as string, { type: 'string', value: encoder.encode(args.owner), expiresAt: now + args.ms });
+    return [2, args.owner, args.ms];
+  }
+  return [0, current, ks.pttl(key as string, now)];
+};
+
+const leaseRenew: Twin = (ks, [key], argv, now) => {
+  const args = leaseArgs(argv);
+  if (!args) return [-3, '', 0];
+  const current = stringValue(ks, key as string, now);
+  if (current === null) return [3, '', 0];
+  if (current === false) return [-4, '', 0];
+  if (current === args.owner) {
+    ks.put(key as string, { type: 'string', value: encoder.encode(args.owner), expiresAt: now + args.ms });
+    return [1, args.owner, args.ms];
+  }
+  return [0, current, ks.pttl(key as string, now)];
+};
+
+const leaseRelease: Twin = (ks, [key], argv, now) => {
+  const owner = text(argv[0]);
+  if (owner === '') return [-3, ''];
+  const current = stringValue(ks, key as string, now);
+  if (current === null) return [3, ''];
+  if (current === false) return [-4, ''];
+  if (current === owner) {
+    ks.delete(key as string);
+    return [1, owner];
+  }
+  return [0, current];
+};
+
+/** `value` must already be the stored form (SharedArrayBuffer-backed); the store prepares it. */
+const writeOnce: Twin = (ks, [key], argv, now) => {
+  const ttl = luaNumber(argv[1]);
+  if (!isPositiveInt(ttl)) return [-3];
+  if (ks.get(key as string, now) !== undefined) return [0];
+  const value = argv[0];
+  const bytes = value instanceof Uint8Array ? value : encoder.encode(text(value));
+  ks.put(key as string, { type: 'string', value: bytes, expiresAt: now + ttl });
+  return [1];
+};
+
+export const memoryScripts: Record<ScriptName, Twin> = {
+  fanIn,
+  leaseAcquire,
+  leaseRenew,
+  leaseRelease,
+  writeOnce,
+};

@@ -1,0 +1,439 @@
+// The Store interface implemented once over a Topology (RedisShards or RedisCluster).
+//
+// Single-key calls go straight to the connection that serves the key. Multi-key calls are split per shard
+// and run as one command (standalone: MGET / DEL) or one pipeline (cluster: single-key commands, since a
+// command may not span slots) per shard, all shards in parallel. Values above `chunkBytes` are chunked
+// (chunking.ts). Scripts run by EVALSHA and fall back to EVAL once when the server does not know the SHA
+// yet (NOSCRIPT: a fresh or restarted server); EVAL caches the script, so later calls hit EVALSHA again.
+// Blocking event reads take a dedicated connection from the topology so they never stall other commands.
+import { ObjectLost, ScriptRejected, ShardUnreachable, StoreClosed, ValueTooLarge } from '../errors.js';
+import {
+  checkPlainValue,
+  chunkSlice,
+  decodeManifest,
+  encodeManifest,
+  isManifest,
+  MANIFEST_BYTES,
+  manifestChunkKeys,
+  newWriteId,
+  planChunks,
+  type ChunkManifest,
+} from '../chunking.js';
+import { jobKeyPattern, keys as keyOf, slotOf, taskKeys, type TaskRef } from '../keys.js';
+import { checkTtlMs, type ResolvedRedisStoreOptions } from '../options.js';
+import {
+  parseReply,
+  scriptSpec,
+  type ScriptArg,
+  type ScriptName,
+  type ScriptResult,
+} from '../scripts/registry.js';
+import type { AppendEventOptions, ReadEventsOptions, Store, StreamEvent } from '../store.js';
+import { isNoScript, toStorageError } from './errors.js';
+import type { CommandArg, CommandTarget, ShardGroup, Topology } from './topology.js';
+
+const DEFAULT_READ_COUNT = 1000;
+const EVENT_FIELD = 'd';
+const SCAN_COUNT = 1000;
+
+type PipelineReply = [Error | null, unknown][];
+
+/** A zero-copy Buffer view of any Uint8Array (ioredis writes Buffers to the socket as they are). */
+export function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+export class RedisStore implements Store {
+  readonly kind: 'redis-shards' | 'redis-cluster';
+  #closed = false;
+
+  constructor(
+    protected readonly topology: Topology,
+    readonly options: ResolvedRedisStoreOptions,
+  ) {
+    this.kind = topology.kind;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new StoreClosed(this.kind);
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    this.#checkOpen();
+    let value: Buffer | null;
+    try {
+      value = (await this.topology.targetFor(key).callBuffer('GET', key)) as Buffer | null;
+    } catch (err) {
+      throw toStorageError(err, key, this.topology.shardOf(key));
+    }
+    if (value !== null && value.byteLength === MANIFEST_BYTES && isManifest(value)) {
+      return this.#readChunks(key, decodeManifest(key, value));
+    }
+    return value;
+  }
+
+  async getRequired(key: string): Promise<Uint8Array> {
+    const value = await this.get(key);
+    if (value === null) throw new ObjectLost(key, this.topology.shardOf(key));
+    return value;
+  }
+
+  async mget(keys: readonly string[]): Promise<(Uint8Array | null)[]> {
+    this.#checkOpen();
+    const out: (Uint8Array | null)[] = new Array<Uint8Array | null>(keys.length).fill(null);
+    if (keys.length === 0) return out;
+    await Promise.all(
+      this.topology.groupByShard(keys).map(async (group) => {
+        const groupKeys = group.indices.map((i) => keys[i] as string);
+        const values = await this.#getMany(group, groupKeys);
+        group.indices.forEach((i, j) => (out[i] = values[j] ?? null));
+      }),
+    );
+    const chunked: Promise<void>[] = [];
+    out.forEach((value, i) => {
+      if (value !== null && value.byteLength === MANIFEST_BYTES && isManifest(value)) {
+        const key = keys[i] as string;
+        chunked.push(
+          this.#readChunks(key, decodeManifest(key, value)).then((whole) => void (out[i] = whole)),
+        );
+      }
+    });
+    if (chunked.length > 0) await Promise.all(chunked);
+    return out;
+  }
+
+  /** GET of many keys on one shard: one MGET on a standalone server, one pipeline on a cluster node. */
+  async #getMany(group: ShardGroup, groupKeys: string[]): Promise<(Buffer | null)[]> {
+    try {
+      if (this.topology.multiKeyAcrossSlots || groupKeys.length === 1) {
+        if (groupKeys.length === 1)
+          return [(await group.target.callBuffer('GET', groupKeys[0] as string)) as Buffer | null];
+        return (await group.target.callBuffer('MGET', ...groupKeys)) as (Buffer | null)[];
+      }
+      const pipeline = group.target.pipeline();
+      for (const key of groupKeys) pipeline.callBuffer('GET', key);
+      return unwrapPipeline((await pipeline.exec()) as PipelineReply, groupKeys) as (Buffer | null)[];
+    } catch (err) {
+      throw toStorageError(err, groupKeys[0] as string, group.shard);
+    }
+  }
+
+  async setIfAbsent(key: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
+    return this.#write(key, value, ttlMs, true);
+  }
+
+  async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    await this.#write(key, value, ttlMs, false);
+  }
+
+  async #write(key: string, value: Uint8Array, ttlMs: number, onlyIfAbsent: boolean): Promise<boolean> {
+    this.#checkOpen();
+    checkTtlMs(ttlMs, key);
+    const { chunkBytes, maxValueBytes } = this.options;
+    if (value.byteLength > maxValueBytes)
+      throw new ValueTooLarge(key, value.byteLength, maxValueBytes, 'maxValueBytes');
+    if (value.byteLength > chunkBytes) return this.#writeChunked(key, value, ttlMs, onlyIfAbsent);
+    checkPlainValue(key, value);
+    return this.#setOne(key, asBuffer(value), ttlMs, onlyIfAbsent);
+  }
+
+  async #setOne(key: string, value: Buffer, ttlMs: number, onlyIfAbsent: boolean): Promise<boolean> {
+    try {
+      const target = this.topology.targetFor(key);
+      const reply = onlyIfAbsent
+        ? await target.call('SET', key, value, 'PX', ttlMs, 'NX')
+        : await target.call('SET', key, value, 'PX', ttlMs);
+      return reply === 'OK';
+    } catch (err) {
+      throw toStorageError(err, key, this.topology.shardOf(key));
+    }
+  }
+
+  /** Chunks first (in parallel, per shard), the manifest last: a reader never sees a partial value. */
+  async #writeChunked(
+    key: string,
+    value: Uint8Array,
+    ttlMs: number,
+    onlyIfAbsent: boolean,
+  ): Promise<boolean> {
+    const manifest = planChunks(value.byteLength, this.options.chunkBytes, newWriteId());
+    const chunkKeys = manifestChunkKeys(key, manifest);
+    await Promise.all(
+      this.topology.groupByShard(chunkKeys).map(async (group) => {
+        const pipeline = group.target.pipeline();
+        for (const i of group.indices) {
+          pipeline.call('SET', chunkKeys[i] as string, asBuffer(chunkSlice(value, manifest, i)), 'PX', ttlMs);
+        }
+        try {
+          unwrapPipeline((await pipeline.exec()) as PipelineReply, chunkKeys);
+        } catch (err) {
+          throw toStorageError(err, chunkKeys[group.indices[0] as number] as string, group.shard);
+        }
+      }),
+    );
+    const written = await this.#setOne(key, Buffer.from(encodeManifest(manifest)), ttlMs, onlyIfAbsent);
+    if (!written) await this.#deleteKeys(chunkKeys);
+    return written;
+  }
+
+  async #readChunks(key: string, manifest: ChunkManifest): Promise<Uint8Array> {
+    const chunkKeys = manifestChunkKeys(key, manifest);
+    const whole = new Uint8Array(manifest.totalBytes);
+    await Promise.all(
+      this.topology.groupByShard(chunkKeys).map(async (group) => {
+        const groupKeys = group.indices.map((i) => chunkKeys[i] as string);
+        const values = await this.#getMany(group, groupKeys);
+        group.indices.forEach((i, j) => {
+          const chunk = values[j];
+          const expected = Math.min(manifest.chunkBytes, manifest.totalBytes - i * manifest.chunkBytes);
+          if (chunk === null || chunk === undefined || chunk.byteLength !== expected) {
+            throw new ObjectLost(chunkKeys[i] as string, group.shard, `chunk ${i} of ${key} is missing`);
+          }
+          whole.set(chunk, i * manifest.chunkBytes);
+        });
+      }),
+    );
+    return whole;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    this.#checkOpen();
+    try {
+      return (await this.topology.targetFor(key).call('EXISTS', key)) === 1;
+    } catch (err) {
+      throw toStorageError(err, key, this.topology.shardOf(key));
+    }
+  }
+
+  /**
+   * Two rounds per shard: read at most 49 bytes of each key (a manifest is exactly 48) to find chunked
+   * values, then delete the keys and their chunks.
+   */
+  async delete(keys: readonly string[]): Promise<number> {
+    this.#checkOpen();
+    if (keys.length === 0) return 0;
+    const chunkKeys: string[] = [];
+    await Promise.all(
+      this.topology.groupByShard(keys).map(async (group) => {
+        const pipeline = group.target.pipeline();
+        for (const i of group.indices) pipeline.callBuffer('GETRANGE', keys[i] as string, 0, MANIFEST_BYTES);
+        let replies: PipelineReply;
+        try {
+          replies = (await pipeline.exec()) as PipelineReply;
+        } catch (err) {
+          throw toStorageError(err, keys[group.indices[0] as number] as string, group.shard);
+        }
+        replies.forEach(([err, head], j) => {
+          // WRONGTYPE (a fan-in set) is expected here: such keys are plain to delete.
+          if (err || !(head instanceof Uint8Array) || !isManifest(head)) return;
+          const key = keys[group.indices[j] as number] as string;
+          chunkKeys.push(...manifestChunkKeys(key, decodeManifest(key, head)));
+        });
+      }),
+    );
+    const [deleted] = await Promise.all([this.#deleteKeys(keys), this.#deleteKeys(chunkKeys)]);
+    return deleted;
+  }
+
+  async #deleteKeys(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const counts = await Promise.all(
+      this.topology.groupByShard(keys).map(async (group) => {
+        const groupKeys = group.indices.map((i) => keys[i] as string);
+        try {
+          if (this.topology.multiKeyAcrossSlots)
+            return (await group.target.call('DEL', ...groupKeys)) as number;
+          const pipeline = group.target.pipeline();
+          for (const key of groupKeys) pipeline.call('DEL', key);
+          const replies = unwrapPipeline((await pipeline.exec()) as PipelineReply, groupKeys);
+          return replies.reduce<number>((sum, n) => sum + Number(n), 0);
+        } catch (err) {
+          throw toStorageError(err, groupKeys[0] as string, group.shard);
+        }
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async runScript<N extends ScriptName>(
+    name: N,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<ScriptResult<N>> {
+    this.#checkOpen();
+    const spec = scriptSpec(name);
+    const first = keys[0];
+    if (keys.length !== spec.numKeys || first === undefined) {
+      throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
+    }
+    if (keys.length > 1) {
+      const slot = slotOf(first);
+      for (const key of keys) {
+        if (slotOf(key) !== slot) throw new ScriptRejected(name, key, -3, `keys span hash slots (${first})`);
+      }
+    }
+    const argv: CommandArg[] = args.map((a) => {
+      if (typeof a === 'number' || typeof a === 'string') return a;
+      if (a.byteLength > this.options.chunkBytes) {
+        throw new ValueTooLarge(first, a.byteLength, this.options.chunkBytes, 'chunkBytes');
+      }
+      return asBuffer(a);
+    });
+    const target = this.topology.targetFor(first);
+    let reply: unknown;
+    try {
+      reply = await target.call('EVALSHA', spec.sha1, spec.numKeys, ...keys, ...argv);
+    } catch (err) {
+      if (!isNoScript(err)) throw toStorageError(err, first, this.topology.shardOf(first));
+      try {
+        reply = await target.call('EVAL', spec.source, spec.numKeys, ...keys, ...argv);
+      } catch (evalErr) {
+        throw toStorageError(evalErr, first, this.topology.shardOf(first));
+      }
+    }
+    return parseReply(name, first, reply);
+  }
+
+  async appendEvent(job: string, event: Uint8Array, opts: AppendEventOptions = {}): Promise<string> {
+    this.#checkOpen();
+    const key = keyOf.events(job);
+    if (event.byteLength > this.options.chunkBytes) {
+      throw new ValueTooLarge(key, event.byteLength, this.options.chunkBytes, 'chunkBytes');
+    }
+    const ttlMs = checkTtlMs(opts.ttlMs ?? this.options.eventTtlMs, key);
+    const trim: CommandArg[] = opts.maxLen === undefined ? [] : ['MAXLEN', opts.maxLen];
+    const pipeline = this.topology.targetFor(key).pipeline();
+    pipeline.call('XADD', key, ...trim, '*', EVENT_FIELD, asBuffer(event));
+    pipeline.call('PEXPIRE', key, ttlMs);
+    try {
+      const [id] = unwrapPipeline((await pipeline.exec()) as PipelineReply, [key, key]);
+      return String(id);
+    } catch (err) {
+      throw toStorageError(err, key, this.topology.shardOf(key));
+    }
+  }
+
+  async readEvents(job: string, afterId: string, opts: ReadEventsOptions): Promise<StreamEvent[]> {
+    this.#checkOpen();
+    const key = keyOf.events(job);
+    const count = opts.count ?? DEFAULT_READ_COUNT;
+    const blockMs = opts.blockMs;
+    if (!Number.isSafeInteger(blockMs) || blockMs < 0) checkTtlMs(blockMs, `blockMs of ${key}`);
+    const from = afterId === '0' ? '0-0' : afterId;
+    if (blockMs === 0) {
+      if (from === '$') return [];
+      try {
+        return parseStreamReply(
+          await this.topology.targetFor(key).callBuffer('XREAD', 'COUNT', count, 'STREAMS', key, from),
+        );
+      } catch (err) {
+        throw toStorageError(err, key, this.topology.shardOf(key));
+      }
+    }
+    const lease = await this.topology.acquireBlocking(key);
+    // The blocking connection has no per-command timeout (it would fire during the block); this deadline
+    // bounds the wait instead, and a connection that missed it is dropped, not reused.
+    const deadlineMs = blockMs + this.options.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ShardUnreachable(
+            this.topology.shardOf(key),
+            `no reply to a ${blockMs} ms blocking read within ${deadlineMs} ms`,
+          ),
+        );
+      }, deadlineMs);
+    });
+    try {
+      const reply = await Promise.race([
+        lease.target.callBuffer('XREAD', 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, from),
+        expired,
+      ]);
+      lease.release(false);
+      return parseStreamReply(reply);
+    } catch (err) {
+      lease.release(true);
+      throw toStorageError(err, key, this.topology.shardOf(key));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SCANs every shard for the job's keys (one pattern, see keys.jobKeyPattern) and deletes them. */
+  async deleteJob(job: string, taskKeyRefs: readonly TaskRef[] = []): Promise<void> {
+    this.#checkOpen();
+    const pattern = jobKeyPattern(job);
+    if (taskKeyRefs.length > 0) await this.delete(taskKeyRefs.flatMap((t) => taskKeys(job, t)));
+    const shards = await this.topology.everyShard();
+    await Promise.all(
+      shards.map(async ({ target, shard }) => {
+        let cursor = '0';
+        do {
+          let reply: [string, string[]];
+          try {
+            reply = (await target.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)) as [
+              string,
+              string[],
+            ];
+          } catch (err) {
+            throw toStorageError(err, pattern, shard);
+          }
+          cursor = reply[0];
+          if (reply[1].length > 0) {
+            // Per-key DEL on the node that returned the key: valid on standalone servers and cluster nodes.
+            const pipeline = target.pipeline();
+            for (const key of reply[1]) pipeline.call('DEL', key);
+            try {
+              unwrapPipeline((await pipeline.exec()) as PipelineReply, reply[1]);
+            } catch (err) {
+              throw toStorageError(err, pattern, shard);
+            }
+          }
+        } while (cursor !== '0');
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.topology.close();
+  }
+}
+
+/** The replies of a pipeline, throwing the first command error. */
+function unwrapPipeline(replies: PipelineReply | null, keys: readonly string[]): unknown[] {
+  if (replies === null) throw new Error(`pipeline over ${keys[0] ?? '?'} was discarded`);
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+/**
+ * XREAD reply, buffers, or null on timeout. RESP2 gives [[key, entries], ...]; RESP3 (ioredis 6's default)
+ * gives a map, which ioredis flattens to [key, entries, key, entries, ...]. Entries are [id, [field, value, ...]].
+ */
+function parseStreamReply(reply: unknown): StreamEvent[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const entryLists: [Buffer, Buffer[]][][] = [];
+  if (Buffer.isBuffer(reply[0])) {
+    for (let i = 1; i < reply.length; i += 2) entryLists.push(reply[i] as [Buffer, Buffer[]][]);
+  } else {
+    for (const stream of reply as [Buffer, [Buffer, Buffer[]][]][]) entryLists.push(stream[1]);
+  }
+  const events: StreamEvent[] = [];
+  for (const entries of entryLists) {
+    for (const [id, fields] of entries) {
+      let data: Buffer | undefined;
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        if ((fields[i] as Buffer).toString() === EVENT_FIELD) data = fields[i + 1];
+      }
+      events.push({ id: id.toString(), data: data ?? new Uint8Array(0) });
+    }
+  }
+  return events;
+}
+
+export type { CommandTarget };

@@ -1,0 +1,53 @@
+// What the Redis store needs to know about where keys live. RedisShards (client-side routing over
+// standalone servers) and RedisCluster (ioredis Cluster) each provide one; redis-store.ts implements the
+// Store interface once on top of it.
+import type { ChainableCommander } from 'ioredis';
+
+/** Argument of a raw Redis command. */
+export type CommandArg = string | number | Buffer;
+
+/** The subset of an ioredis client (standalone or cluster) the store uses: raw commands and pipelines. */
+export interface CommandTarget {
+  call(command: string, ...args: CommandArg[]): Promise<unknown>;
+  callBuffer(command: string, ...args: CommandArg[]): Promise<unknown>;
+  pipeline(): ChainableCommander;
+}
+
+/** Keys that live on one shard (one standalone server, or the slots one cluster node serves). */
+export interface ShardGroup {
+  readonly target: CommandTarget;
+  /** Names the shard in errors. */
+  readonly shard: string;
+  /** Positions of the group's keys in the caller's key list. */
+  readonly indices: number[];
+}
+
+/** A connection reserved for one blocking command (XREAD BLOCK must not stall the shared connection). */
+export interface BlockingLease {
+  readonly target: CommandTarget;
+  /** Returns the connection to the pool, or drops it when `broken` (e.g. after a client-side timeout). */
+  release(broken: boolean): void;
+}
+
+export interface Topology {
+  readonly kind: 'redis-shards' | 'redis-cluster';
+  /**
+   * Whether one multi-key command (MGET, DEL) may carry keys of different slots on the same shard.
+   * True for standalone servers; false on Redis Cluster (CROSSSLOT), which gets pipelines of single-key
+   * commands instead.
+   */
+  readonly multiKeyAcrossSlots: boolean;
+  /** The connection that serves `key`. */
+  targetFor(key: string): CommandTarget;
+  /** The name of the shard that serves `key`, for errors (only computed on error paths). */
+  shardOf(key: string): string;
+  /** Splits keys per shard. */
+  groupByShard(keys: readonly string[]): ShardGroup[];
+  /** One connection per shard / master node (for SCAN). */
+  everyShard(): Promise<{ target: CommandTarget; shard: string }[]>;
+  /** A dedicated connection for a blocking read of `key`. */
+  acquireBlocking(key: string): Promise<BlockingLease>;
+  /** Connects and checks every shard answers; throws ShardUnreachable naming the first that does not. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+}

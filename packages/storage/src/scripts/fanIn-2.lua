@@ -1,0 +1,79 @@
+-- fanIn: the exactly-once trigger of a child task (DESIGN.md §6.2).
+--
+-- A parent that finished (and whose output is already durable) adds its index to the child's fan-in set.
+-- The call that completes the set claims the trigger with SET NX; from then on exactly that parent index
+-- holds it. A duplicate or retried delivery of the holder is told again that it holds the trigger (it may
+-- re-fire, which is idempotent downstream); any other parent is told who holds it. No counters: a re-sent
+-- call adds nothing to a set.
+--
+-- KEYS[1]   fan-in set of the child         wk:{<job>:<child>}:in
+-- KEYS[2]   trigger of the child            wk:{<job>:<child>}:trigger
+-- ARGV[1]   the caller's parent index       canonical decimal integer >= 0
+-- ARGV[2]   the child's in-degree           integer >= 1
+-- ARGV[3]   TTL of both keys, milliseconds  integer >= 1
+-- ARGV[4..] optional: the child's parent indices. When given there must be exactly in-degree of them and
+--           ARGV[1] must be one of them; when absent ARGV[1] is a position and must be < in-degree.
+--
+-- Returns { code, arrived, holder }: arrived = parents recorded so far, holder = trigger holder or ''.
+--   1  the caller holds the trigger (it completed the set, now or in an earlier delivery)
+--   0  waiting: the set is not complete yet
+--   2  complete, and another parent holds the trigger
+--  -1  invalid parent: not in the parent list, or position >= in-degree
+--  -2  in-degree mismatch: in-degree not a positive integer, or the parent list has another length
+--  -3  bad argument: parent index or TTL is not a valid integer
+--  -4  wrong type: a key holds another type than set / string
+
+local parent = ARGV[1]
+if not (parent == '0' or string.match(parent, '^[1-9]%d*$')) then
+  return { -3, 0, '' }
+end
+local inDegree = tonumber(ARGV[2])
+if inDegree == nil or inDegree < 1 or inDegree ~= math.floor(inDegree) then
+  return { -2, 0, '' }
+end
+local ttl = tonumber(ARGV[3])
+if ttl == nil or ttl < 1 or ttl ~= math.floor(ttl) then
+  return { -3, 0, '' }
+end
+
+local listed = #ARGV - 3
+if listed > 0 then
+  if listed ~= inDegree then
+    return { -2, 0, '' }
+  end
+  local found = false
+  for i = 4, #ARGV do
+    if ARGV[i] == parent then
+      found = true
+      break
+    end
+  end
+  if not found then
+    return { -1, 0, '' }
+  end
+elseif tonumber(parent) >= inDegree then
+  return { -1, 0, '' }
+end
+
+local setType = redis.call('TYPE', KEYS[1])['ok']
+if setType ~= 'none' and setType ~= 'set' then
+  return { -4, 0, '' }
+end
+local triggerType = redis.call('TYPE', KEYS[2])['ok']
+if triggerType ~= 'none' and triggerType ~= 'string' then
+  return { -4, 0, '' }
+end
+
+redis.call('SADD', KEYS[1], parent)
+redis.call('PEXPIRE', KEYS[1], ttl)
+local arrived = redis.call('SCARD', KEYS[1])
+if arrived < inDegree then
+  return { 0, arrived, '' }
+end
+
+redis.call('SET', KEYS[2], parent, 'NX', 'PX', ttl)
+local holder = redis.call('GET', KEYS[2])
+if holder == parent then
+  return { 1, arrived, holder }
+end
+return { 2, arrived, holder }

@@ -1,0 +1,124 @@
+// The typed registry of the Lua scripts (src/scripts/<name>-<numberOfKeys>.lua).
+//
+// Each entry knows its source and SHA1 (embedded at build time by scripts/embed-lua.mjs), its number of
+// keys, and how to turn the raw reply into a typed result. Redis replies and the in-memory twins of the
+// scripts (memory/scripts.ts) both go through `parseReply`, so the two backends cannot drift apart in how
+// a reply is read. Negative return codes are rejections: they map to the one `ScriptRejection` enum and are
+// thrown as `ScriptRejected`.
+import { ScriptRejected } from '../errors.js';
+import { scriptSources } from './sources.generated.js';
+
+/** Names of the scripts. */
+export type ScriptName = keyof typeof scriptSources;
+
+/** Every script name, for iteration (e.g. preloading). */
+export const scriptNames = Object.keys(scriptSources) as ScriptName[];
+
+/** Outcome codes of `fanIn` (non-negative return codes of fanIn-2.lua). */
+export const FanInCode = { Waiting: 0, Holder: 1, HeldByOther: 2 } as const;
+export type FanInCode = (typeof FanInCode)[keyof typeof FanInCode];
+
+/** Outcome codes of the lease scripts (non-negative return codes of lease*.lua). */
+export const LeaseCode = { HeldByOther: 0, Done: 1, AlreadyOwner: 2, NotHeld: 3 } as const;
+export type LeaseCode = (typeof LeaseCode)[keyof typeof LeaseCode];
+
+export interface FanInResult {
+  readonly code: FanInCode;
+  /** True when the caller holds the trigger: it must run or invoke the child. Also true on a retry. */
+  readonly holdsTrigger: boolean;
+  /** Number of distinct parents recorded so far. */
+  readonly arrived: number;
+  /** The parent index holding the trigger, or null while the set is incomplete. */
+  readonly holder: string | null;
+}
+
+export interface LeaseResult {
+  readonly code: LeaseCode;
+  /** acquire: the caller now holds the lease; renew: extended; release: released. */
+  readonly ok: boolean;
+  /** The current owner (the caller when ok), or null when nobody holds the lease. */
+  readonly owner: string | null;
+  /** Remaining lease time in ms (0 when not held; -1 when the key has no expiry). */
+  readonly remainingMs: number;
+}
+
+export interface WriteOnceResult {
+  /** The value was stored by this call. */
+  readonly written: boolean;
+  /** The key already held a value; nothing was changed. */
+  readonly existed: boolean;
+}
+
+/** Typed result of each script. */
+export interface ScriptResults {
+  fanIn: FanInResult;
+  leaseAcquire: LeaseResult;
+  leaseRenew: LeaseResult;
+  leaseRelease: LeaseResult;
+  writeOnce: WriteOnceResult;
+}
+export type ScriptResult<N extends ScriptName> = ScriptResults[N];
+
+/** An argument of a script call. Numbers are sent as decimal strings, byte arrays as binary strings. */
+export type ScriptArg = string | number | Uint8Array;
+
+/** The raw reply shape every script returns: a flat array whose first item is the code. */
+export type RawReply = readonly unknown[];
+
+function asNumber(v: unknown): number {
+  return typeof v === 'number' ? v : Number(typeof v === 'string' ? v : String(v));
+}
+
+function asText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return v === null || v === undefined || v === false ? '' : String(v);
+}
+
+const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
+  fanIn: (r) => {
+    const code = asNumber(r[0]) as FanInCode;
+    const holder = asText(r[2]);
+    return { code, holdsTrigger: code === FanInCode.Holder, arrived: asNumber(r[1]), holder: holder || null };
+  },
+  leaseAcquire: (r) => parseLease(r, (c) => c === LeaseCode.Done || c === LeaseCode.AlreadyOwner),
+  leaseRenew: (r) => parseLease(r, (c) => c === LeaseCode.Done),
+  leaseRelease: (r) => parseLease(r, (c) => c === LeaseCode.Done),
+  writeOnce: (r) => {
+    const code = asNumber(r[0]);
+    return { written: code === 1, existed: code === 0 };
+  },
+};
+
+function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResult {
+  const code = asNumber(r[0]) as LeaseCode;
+  const owner = asText(r[1]);
+  return { code, ok: isOk(code), owner: owner || null, remainingMs: code === 3 ? 0 : asNumber(r[2] ?? 0) };
+}
+
+/** Static facts about one script. */
+export interface ScriptSpec {
+  readonly name: ScriptName;
+  readonly numKeys: number;
+  readonly source: string;
+  readonly sha1: string;
+}
+
+/** The spec of a script by name (throws ScriptRejected for an unknown name passed from untyped code). */
+export function scriptSpec(name: ScriptName): ScriptSpec {
+  const entry = (
+    scriptSources as Record<string, { numKeys: number; source: string; sha1: string } | undefined>
+  )[name];
+  if (!entry) throw new ScriptRejected(String(name), '-', -3, 'unknown script');
+  return { name, numKeys: entry.numKeys, source: entry.source, sha1: entry.sha1 };
+}
+
+/** Turns a raw script reply into its typed result; a negative code is thrown as ScriptRejected. */
+export function parseReply<N extends ScriptName>(name: N, key: string, reply: unknown): ScriptResult<N> {
+  if (!Array.isArray(reply) || reply.length === 0) {
+    throw new ScriptRejected(name, key, -3, `malformed reply ${JSON.stringify(reply)}`);
+  }
+  const code = asNumber(reply[0]);
+  if (code < 0) throw new ScriptRejected(name, key, code, '');
+  return parsers[name](reply) as ScriptResult<N>;
+}

@@ -1,0 +1,541 @@
+// The one conformance suite every Store implementation passes (RedisShards, RedisCluster, MemoryStore and
+// its worker-thread client). A backend test file calls `defineConformanceSuite` with a factory; each run
+// uses fresh random job ids so suites can share servers.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  keys,
+  FanInCode,
+  LeaseCode,
+  ObjectLost,
+  ScriptRejected,
+  ScriptRejection,
+  StoreClosed,
+  ValueTooLarge,
+  encodeTensor,
+  decodeTensor,
+  type Store,
+} from '../../src/index.js';
+
+export interface ConformanceTarget {
+  /** A store whose values above `chunkBytes` are chunked (Redis) and whose maxValueBytes is `maxValueBytes`. */
+  readonly store: Store;
+  /** A second, independent store on the same data (to prove fan-in atomicity across clients). */
+  readonly peer?: Store;
+  /** The configured chunk size (to exercise chunked values), if the backend chunks. */
+  readonly chunkBytes?: number;
+  /** The configured maxValueBytes. */
+  readonly maxValueBytes: number;
+  /** Opens one more store on the same data, closed by the suite (used for close semantics). */
+  readonly openAnother: () => Promise<Store>;
+  readonly teardown?: () => Promise<void>;
+}
+
+const TTL_MS = 60_000;
+
+function jobId(): string {
+  return `job-${randomBytes(6).toString('hex')}`;
+}
+
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/** Deterministic PRNG so a failing race reproduces. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function defineConformanceSuite(name: string, factory: () => Promise<ConformanceTarget>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let target: ConformanceTarget;
+    let store: Store;
+
+    beforeAll(async () => {
+      target = await factory();
+      store = target.store;
+    });
+
+    afterAll(async () => {
+      await target?.teardown?.();
+    });
+
+    it('returns null for a missing key and ObjectLost naming key and shard from getRequired', async () => {
+      const key = keys.out(jobId(), 7);
+      expect(await store.get(key)).toBeNull();
+      expect(await store.exists(key)).toBe(false);
+      const err = await store.getRequired(key).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ObjectLost);
+      expect((err as ObjectLost).code).toBe('OBJECT_LOST');
+      expect((err as ObjectLost).key).toBe(key);
+      expect((err as ObjectLost).shard.length).toBeGreaterThan(0);
+      expect((err as ObjectLost).message).toContain(key);
+    });
+
+    it('round-trips binary values byte for byte, including empty and zero bytes', async () => {
+      const job = jobId();
+      const values = [new Uint8Array(0), new Uint8Array([0, 0, 0]), bytes(1000, 3), bytes(70_000, 4)];
+      for (const [i, value] of values.entries()) {
+        await store.set(keys.out(job, i), value, TTL_MS);
+      }
+      for (const [i, value] of values.entries()) {
+        const got = await store.getRequired(keys.out(job, i));
+        expect(Buffer.from(got).equals(Buffer.from(value))).toBe(true);
+        expect(await store.exists(keys.out(job, i))).toBe(true);
+      }
+    });
+
+    it('set replaces, setIfAbsent writes only once', async () => {
+      const key = keys.out(jobId(), 'a');
+      expect(await store.setIfAbsent(key, bytes(10, 1), TTL_MS)).toBe(true);
+      expect(await store.setIfAbsent(key, bytes(10, 2), TTL_MS)).toBe(false);
+      expect(Buffer.from(await store.getRequired(key)).equals(Buffer.from(bytes(10, 1)))).toBe(true);
+      await store.set(key, bytes(12, 5), TTL_MS);
+      expect(Buffer.from(await store.getRequired(key)).equals(Buffer.from(bytes(12, 5)))).toBe(true);
+    });
+
+    it('lets exactly one of many racing setIfAbsent calls win, and keeps the winner value', async () => {
+      const key = keys.out(jobId(), 'race');
+      const size = target.chunkBytes ? target.chunkBytes * 2 + 17 : 5000;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.setIfAbsent(key, bytes(size, i + 1), TTL_MS)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(Buffer.from(await store.getRequired(key)).equals(Buffer.from(bytes(size, winner + 1)))).toBe(
+        true,
+      );
+    });
+
+    it('expires values after their TTL', async () => {
+      const job = jobId();
+      await store.set(keys.out(job, 1), bytes(10, 1), 40);
+      expect(await store.setIfAbsent(keys.out(job, 2), bytes(10, 2), 40)).toBe(true);
+      await store.set(keys.out(job, 3), bytes(10, 3), TTL_MS);
+      await sleep(150);
+      expect(await store.get(keys.out(job, 1))).toBeNull();
+      expect(await store.exists(keys.out(job, 2))).toBe(false);
+      expect(await store.get(keys.out(job, 3))).not.toBeNull();
+    });
+
+    it('mget returns values in key order across shards, null for missing keys', async () => {
+      const job = jobId();
+      const all = Array.from({ length: 120 }, (_, i) => keys.out(job, i));
+      for (let i = 0; i < all.length; i += 2) await store.set(all[i] as string, bytes(64, i + 1), TTL_MS);
+      const got = await store.mget(all);
+      expect(got).toHaveLength(all.length);
+      got.forEach((value, i) => {
+        if (i % 2 === 0)
+          expect(Buffer.from(value as Uint8Array).equals(Buffer.from(bytes(64, i + 1)))).toBe(true);
+        else expect(value).toBeNull();
+      });
+      expect(await store.mget([])).toEqual([]);
+    });
+
+    it('delete removes keys and counts those that existed', async () => {
+      const job = jobId();
+      const ks = [keys.out(job, 1), keys.out(job, 2), keys.out(job, 3)];
+      await store.set(ks[0] as string, bytes(5, 1), TTL_MS);
+      await store.set(ks[2] as string, bytes(5, 2), TTL_MS);
+      expect(await store.delete(ks)).toBe(2);
+      expect(await store.mget(ks)).toEqual([null, null, null]);
+      expect(await store.delete([])).toBe(0);
+    });
+
+    it('stores values above the chunk size transparently (get, mget, setIfAbsent, delete)', async () => {
+      const job = jobId();
+      const size = (target.chunkBytes ?? 64 * 1024) * 3 + 1234;
+      const big = bytes(size, 99);
+      await store.set(keys.out(job, 'big'), big, TTL_MS);
+      const got = await store.getRequired(keys.out(job, 'big'));
+      expect(got.byteLength).toBe(size);
+      expect(Buffer.from(got).equals(Buffer.from(big))).toBe(true);
+      await store.set(keys.out(job, 'small'), bytes(10, 1), TTL_MS);
+      const [a, b, c] = await store.mget([
+        keys.out(job, 'small'),
+        keys.out(job, 'big'),
+        keys.out(job, 'none'),
+      ]);
+      expect(Buffer.from(a as Uint8Array).equals(Buffer.from(bytes(10, 1)))).toBe(true);
+      expect(Buffer.from(b as Uint8Array).equals(Buffer.from(big))).toBe(true);
+      expect(c).toBeNull();
+      expect(await store.setIfAbsent(keys.out(job, 'big'), bytes(size, 5), TTL_MS)).toBe(false);
+      expect(Buffer.from(await store.getRequired(keys.out(job, 'big'))).equals(Buffer.from(big))).toBe(true);
+      expect(await store.delete([keys.out(job, 'big')])).toBe(1);
+      expect(await store.get(keys.out(job, 'big'))).toBeNull();
+    });
+
+    it('rejects values above maxValueBytes with ValueTooLarge', async () => {
+      const key = keys.out(jobId(), 'huge');
+      const err = await store
+        .set(key, new Uint8Array(target.maxValueBytes + 1), TTL_MS)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValueTooLarge);
+      expect((err as ValueTooLarge).code).toBe('VALUE_TOO_LARGE');
+      expect((err as ValueTooLarge).key).toBe(key);
+      expect(await store.exists(key)).toBe(false);
+    });
+
+    it('round-trips an encoded tensor', async () => {
+      const key = keys.out(jobId(), 't');
+      const data = Float64Array.from({ length: 3 * 5 }, (_, i) => i * 0.5 - 3);
+      await store.set(key, encodeTensor({ dtype: 'f64', shape: [3, 5], data }), TTL_MS);
+      const nd = decodeTensor(await store.getRequired(key), key);
+      expect(nd.dtype).toBe('f64');
+      expect(nd.shape).toEqual([3, 5]);
+      expect(Array.from(nd.data)).toEqual(Array.from(data));
+    });
+
+    describe('fanIn script', () => {
+      it('records parents by position, triggers once on completion, re-tells the holder', async () => {
+        const job = jobId();
+        const k = [keys.fanIn(job, 9), keys.trigger(job, 9)];
+        const call = (parent: number) => store.runScript('fanIn', k, [parent, 3, TTL_MS]);
+        expect(await call(0)).toEqual({
+          code: FanInCode.Waiting,
+          holdsTrigger: false,
+          arrived: 1,
+          holder: null,
+        });
+        expect(await call(0)).toEqual({
+          code: FanInCode.Waiting,
+          holdsTrigger: false,
+          arrived: 1,
+          holder: null,
+        });
+        expect((await call(2)).arrived).toBe(2);
+        expect(await call(1)).toEqual({
+          code: FanInCode.Holder,
+          holdsTrigger: true,
+          arrived: 3,
+          holder: '1',
+        });
+        expect(await call(1)).toEqual({
+          code: FanInCode.Holder,
+          holdsTrigger: true,
+          arrived: 3,
+          holder: '1',
+        });
+        expect(await call(0)).toEqual({
+          code: FanInCode.HeldByOther,
+          holdsTrigger: false,
+          arrived: 3,
+          holder: '1',
+        });
+        expect(new TextDecoder().decode(await store.getRequired(keys.trigger(job, 9)))).toBe('1');
+      });
+
+      it('validates the parent against the parent list', async () => {
+        const job = jobId();
+        const k = [keys.fanIn(job, 4), keys.trigger(job, 4)];
+        const parents = [17, 3, 250];
+        const call = (
+          parent: number | string,
+          list: (number | string)[] = parents,
+          inDegree = parents.length,
+        ) => store.runScript('fanIn', k, [parent, inDegree, TTL_MS, ...list]);
+        expect((await call(3)).code).toBe(FanInCode.Waiting);
+        expect(await call(250)).toMatchObject({ code: FanInCode.Waiting, arrived: 2 });
+        const rejected = async (p: Promise<unknown>, rejection: number) => {
+          const err = await p.catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(ScriptRejected);
+          expect((err as ScriptRejected).rejection).toBe(rejection);
+          expect((err as ScriptRejected).code).toBe('SCRIPT_REJECTED');
+          expect((err as ScriptRejected).key).toBe(k[0]);
+        };
+        await rejected(call(4), ScriptRejection.InvalidParent);
+        await rejected(call(3, [17, 3]), ScriptRejection.InDegreeMismatch);
+        await rejected(call(3, [], 0), ScriptRejection.InDegreeMismatch);
+        await rejected(call('03'), ScriptRejection.BadArgument);
+        await rejected(call(-1), ScriptRejection.BadArgument);
+        await rejected(store.runScript('fanIn', k, [5, 3, TTL_MS]), ScriptRejection.InvalidParent);
+        await rejected(store.runScript('fanIn', k, [1, 3, 0]), ScriptRejection.BadArgument);
+        // Rejected calls changed nothing: the third listed parent completes the set.
+        expect(await call(17)).toMatchObject({
+          code: FanInCode.Holder,
+          holdsTrigger: true,
+          arrived: 3,
+          holder: '17',
+        });
+      });
+
+      it('rejects keys of the wrong type and calls whose keys span hash slots', async () => {
+        const job = jobId();
+        await store.set(keys.fanIn(job, 1), bytes(3, 1), TTL_MS);
+        const wrongType = await store
+          .runScript('fanIn', [keys.fanIn(job, 1), keys.trigger(job, 1)], [0, 1, TTL_MS])
+          .catch((e: unknown) => e);
+        expect((wrongType as ScriptRejected).rejection).toBe(ScriptRejection.WrongType);
+        const crossSlot = await store
+          .runScript('fanIn', [keys.fanIn(job, 1), keys.trigger(job, 2)], [0, 1, TTL_MS])
+          .catch((e: unknown) => e);
+        expect(crossSlot).toBeInstanceOf(ScriptRejected);
+        const wrongArity = await store
+          .runScript('fanIn', [keys.fanIn(job, 1)], [0, 1, TTL_MS])
+          .catch((e: unknown) => e);
+        expect(wrongArity).toBeInstanceOf(ScriptRejected);
+      });
+
+      it('race: 64 parents delivered 1-3 times in random order on 200 children -> one holder each', async () => {
+        const job = jobId();
+        const children = 200;
+        const parentsPerChild = 64;
+        const random = mulberry32(0x5eed);
+        const calls: { child: number; parent: number }[] = [];
+        for (let child = 0; child < children; child++) {
+          for (let parent = 0; parent < parentsPerChild; parent++) {
+            const deliveries = 1 + Math.floor(random() * 3);
+            for (let d = 0; d < deliveries; d++) calls.push({ child, parent });
+          }
+        }
+        shuffle(calls, random);
+        const clients = target.peer ? [store, target.peer] : [store];
+        const results = await Promise.all(
+          calls.map(({ child, parent }, i) =>
+            (clients[i % clients.length] as Store)
+              .runScript(
+                'fanIn',
+                [keys.fanIn(job, child), keys.trigger(job, child)],
+                [parent, parentsPerChild, TTL_MS],
+              )
+              .then((r) => ({ child, parent, r })),
+          ),
+        );
+        const holders = new Map<number, Set<number>>();
+        const holderCalls = new Map<number, number>();
+        for (const { child, parent, r } of results) {
+          if (!r.holdsTrigger) continue;
+          const set = holders.get(child) ?? new Set<number>();
+          set.add(parent);
+          holders.set(child, set);
+          holderCalls.set(child, (holderCalls.get(child) ?? 0) + 1);
+        }
+        expect(holders.size).toBe(children);
+        for (const set of holders.values()) expect(set.size).toBe(1);
+        // Every call after completion agrees on the holder.
+        for (const { child, r } of results) {
+          if (r.code !== FanInCode.Waiting)
+            expect(Number(r.holder)).toBe([...(holders.get(child) as Set<number>)][0]);
+        }
+        // A retried holder is told it holds the trigger again.
+        for (let child = 0; child < children; child++) {
+          const holder = [...(holders.get(child) as Set<number>)][0] as number;
+          const again = await store.runScript(
+            'fanIn',
+            [keys.fanIn(job, child), keys.trigger(job, child)],
+            [holder, parentsPerChild, TTL_MS],
+          );
+          expect(again).toMatchObject({
+            holdsTrigger: true,
+            holder: String(holder),
+            arrived: parentsPerChild,
+          });
+          const other = (holder + 1) % parentsPerChild;
+          const loser = await store.runScript(
+            'fanIn',
+            [keys.fanIn(job, child), keys.trigger(job, child)],
+            [other, parentsPerChild, TTL_MS],
+          );
+          expect(loser.holdsTrigger).toBe(false);
+        }
+        // Some holders were delivered more than once during the race and were told both times.
+        expect([...holderCalls.values()].some((n) => n > 1)).toBe(true);
+      });
+    });
+
+    describe('lease scripts', () => {
+      it('acquire, renew and release only by the owner', async () => {
+        const key = keys.lease(jobId(), 3);
+        const a = await store.runScript('leaseAcquire', [key], ['exec-a', 30_000]);
+        expect(a).toEqual({ code: LeaseCode.Done, ok: true, owner: 'exec-a', remainingMs: 30_000 });
+        const b = await store.runScript('leaseAcquire', [key], ['exec-b', 30_000]);
+        expect(b.ok).toBe(false);
+        expect(b.code).toBe(LeaseCode.HeldByOther);
+        expect(b.owner).toBe('exec-a');
+        expect(b.remainingMs).toBeGreaterThan(0);
+        expect(await store.runScript('leaseAcquire', [key], ['exec-a', 40_000])).toMatchObject({
+          code: LeaseCode.AlreadyOwner,
+          ok: true,
+        });
+        expect(await store.runScript('leaseRenew', [key], ['exec-b', 30_000])).toMatchObject({
+          ok: false,
+          owner: 'exec-a',
+        });
+        expect(await store.runScript('leaseRenew', [key], ['exec-a', 30_000])).toMatchObject({
+          ok: true,
+          owner: 'exec-a',
+        });
+        expect(await store.runScript('leaseRelease', [key], ['exec-b'])).toMatchObject({
+          ok: false,
+          owner: 'exec-a',
+        });
+        expect(await store.runScript('leaseRelease', [key], ['exec-a'])).toMatchObject({
+          ok: true,
+          code: LeaseCode.Done,
+        });
+        expect(await store.runScript('leaseRenew', [key], ['exec-a', 30_000])).toEqual({
+          code: LeaseCode.NotHeld,
+          ok: false,
+          owner: null,
+          remainingMs: 0,
+        });
+        expect(await store.runScript('leaseRelease', [key], ['exec-a'])).toMatchObject({
+          code: LeaseCode.NotHeld,
+        });
+        expect((await store.runScript('leaseAcquire', [key], ['exec-b', 30_000])).ok).toBe(true);
+      });
+
+      it('a lease expires and can then be taken by another owner', async () => {
+        const key = keys.lease(jobId(), 'x');
+        expect((await store.runScript('leaseAcquire', [key], ['a', 40])).ok).toBe(true);
+        await sleep(150);
+        expect(await store.runScript('leaseAcquire', [key], ['b', 30_000])).toMatchObject({
+          ok: true,
+          code: LeaseCode.Done,
+        });
+      });
+
+      it('rejects an empty owner and a bad duration', async () => {
+        const key = keys.lease(jobId(), 1);
+        const e1 = await store.runScript('leaseAcquire', [key], ['', 100]).catch((e: unknown) => e);
+        expect((e1 as ScriptRejected).rejection).toBe(ScriptRejection.BadArgument);
+        const e2 = await store.runScript('leaseRenew', [key], ['a', 'soon']).catch((e: unknown) => e);
+        expect((e2 as ScriptRejected).rejection).toBe(ScriptRejection.BadArgument);
+      });
+    });
+
+    it('writeOnce writes the first value only', async () => {
+      const key = keys.out(jobId(), 'w');
+      expect(await store.runScript('writeOnce', [key], [bytes(100, 1), TTL_MS])).toEqual({
+        written: true,
+        existed: false,
+      });
+      expect(await store.runScript('writeOnce', [key], [bytes(100, 2), TTL_MS])).toEqual({
+        written: false,
+        existed: true,
+      });
+      expect(Buffer.from(await store.getRequired(key)).equals(Buffer.from(bytes(100, 1)))).toBe(true);
+    });
+
+    describe('event stream', () => {
+      it('appends and reads in order, after an id, with count and maxLen', async () => {
+        const job = jobId();
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push(await store.appendEvent(job, bytes(20, i + 1)));
+        const all = await store.readEvents(job, '0', { blockMs: 0 });
+        expect(all.map((e) => e.id)).toEqual(ids);
+        all.forEach((e, i) => expect(Buffer.from(e.data).equals(Buffer.from(bytes(20, i + 1)))).toBe(true));
+        expect((await store.readEvents(job, ids[2] as string, { blockMs: 0 })).map((e) => e.id)).toEqual(
+          ids.slice(3),
+        );
+        expect((await store.readEvents(job, '0', { blockMs: 0, count: 2 })).map((e) => e.id)).toEqual(
+          ids.slice(0, 2),
+        );
+        expect(await store.readEvents(job, ids[4] as string, { blockMs: 0 })).toEqual([]);
+        await store.appendEvent(job, bytes(3, 9), { maxLen: 2 });
+        expect(await store.readEvents(job, '0', { blockMs: 0 })).toHaveLength(2);
+      });
+
+      it('a blocking read returns when an event is appended, and [] on timeout', async () => {
+        const job = jobId();
+        const first = await store.appendEvent(job, bytes(4, 1));
+        expect(await store.readEvents(job, first, { blockMs: 60 })).toEqual([]);
+        const reading = store.readEvents(job, first, { blockMs: 20_000 });
+        await sleep(30);
+        const second = await store.appendEvent(job, bytes(4, 2));
+        const got = await reading;
+        expect(got.map((e) => e.id)).toEqual([second]);
+        expect(Buffer.from((got[0] as { data: Uint8Array }).data).equals(Buffer.from(bytes(4, 2)))).toBe(
+          true,
+        );
+      });
+
+      it("'$' reads only events appended after the call", async () => {
+        const job = jobId();
+        await store.appendEvent(job, bytes(4, 1));
+        const reading = store.readEvents(job, '$', { blockMs: 20_000 });
+        await sleep(30);
+        const id = await store.appendEvent(job, bytes(4, 7));
+        expect((await reading).map((e) => e.id)).toEqual([id]);
+      });
+
+      it('a blocking read on a job without a stream waits for its first event', async () => {
+        const job = jobId();
+        const reading = store.readEvents(job, '0', { blockMs: 20_000 });
+        await sleep(30);
+        const id = await store.appendEvent(job, bytes(4, 3));
+        expect((await reading).map((e) => e.id)).toEqual([id]);
+      });
+    });
+
+    it('deleteJob removes every key of the job and nothing of other jobs', async () => {
+      const job = jobId();
+      const other = `${job}x`;
+      const write = async (j: string) => {
+        await store.set(keys.plan(j), bytes(10, 1), TTL_MS);
+        await store.set(keys.planSegment(j, 0), bytes(10, 2), TTL_MS);
+        await store.appendEvent(j, bytes(5, 3));
+        for (let t = 0; t < 20; t++) {
+          await store.set(
+            keys.out(j, t),
+            bytes(t === 0 ? (target.chunkBytes ?? 1000) * 2 + 5 : 10, t),
+            TTL_MS,
+          );
+          await store.runScript('fanIn', [keys.fanIn(j, t), keys.trigger(j, t)], [0, 1, TTL_MS]);
+          await store.runScript('leaseAcquire', [keys.lease(j, t)], ['me', TTL_MS]);
+        }
+      };
+      await write(job);
+      await write(other);
+      await store.deleteJob(job, [0, 1]);
+      const jobKeys = [keys.plan(job), keys.planSegment(job, 0), keys.events(job)];
+      for (let t = 0; t < 20; t++)
+        jobKeys.push(keys.out(job, t), keys.fanIn(job, t), keys.trigger(job, t), keys.lease(job, t));
+      for (const key of jobKeys) expect(await store.exists(key)).toBe(false);
+      expect(await store.exists(keys.plan(other))).toBe(true);
+      expect(await store.exists(keys.trigger(other, 19))).toBe(true);
+      expect((await store.getRequired(keys.out(other, 0))).byteLength).toBe(
+        (target.chunkBytes ?? 1000) * 2 + 5,
+      );
+      await store.deleteJob(other);
+      expect(await store.exists(keys.out(other, 0))).toBe(false);
+    });
+
+    it('throws StoreClosed after close', async () => {
+      const another = await target.openAnother();
+      await another.set(keys.out(jobId(), 1), bytes(3, 1), TTL_MS);
+      await another.close();
+      await another.close();
+      const err = await another.get(keys.out(jobId(), 1)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreClosed);
+      expect((err as StoreClosed).code).toBe('STORE_CLOSED');
+    });
+  });
+}

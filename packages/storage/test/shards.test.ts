@@ -1,0 +1,126 @@
+// The conformance suite on RedisShards over three real redis-server processes, plus what only a sharded
+// Redis store has: slot layout, chunks spread over shards, a lost chunk.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  keys,
+  ObjectLost,
+  openStore,
+  RedisShards,
+  slotOf,
+  slotRanges,
+  chunkKey,
+  type Store,
+} from '../src/index.js';
+import { defineConformanceSuite } from './harness/conformance.js';
+import { shardsUrl, startShards, stopAll, type RedisProcess } from './harness/redis-servers.js';
+
+const CHUNK_BYTES = 64 * 1024;
+const MAX_VALUE_BYTES = 4 * 1024 * 1024;
+let servers: RedisProcess[] = [];
+
+beforeAll(async () => {
+  servers = await startShards(3);
+});
+afterAll(async () => {
+  await stopAll(servers);
+});
+
+const open = (): Promise<Store> =>
+  openStore(shardsUrl(servers), {
+    chunkBytes: CHUNK_BYTES,
+    maxValueBytes: MAX_VALUE_BYTES,
+    commandTimeoutMs: 10_000,
+  });
+
+defineConformanceSuite('RedisShards (3 shards)', async () => {
+  const store = await open();
+  const peer = await open();
+  return {
+    store,
+    peer,
+    chunkBytes: CHUNK_BYTES,
+    maxValueBytes: MAX_VALUE_BYTES,
+    openAnother: open,
+    teardown: async () => {
+      await store.close();
+      await peer.close();
+    },
+  };
+});
+
+describe('RedisShards specifics', () => {
+  let store: RedisShards;
+  let raw: Redis[];
+  beforeAll(async () => {
+    store = (await open()) as RedisShards;
+    raw = servers.map((s) => new Redis({ host: s.host, port: s.port, lazyConnect: true }));
+  });
+  afterAll(async () => {
+    await store.close();
+    for (const r of raw) r.disconnect();
+  });
+
+  it('spreads the 16384 slots evenly in contiguous ranges', () => {
+    const owner = slotRanges(3);
+    const counts = [0, 0, 0];
+    for (const s of owner) counts[s] = (counts[s] as number) + 1;
+    expect(counts).toEqual([5461, 5461, 5462]);
+    for (let i = 1; i < owner.length; i++)
+      expect((owner[i] as number) - (owner[i - 1] as number)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('stores every key of a task on the shard that owns its slot', async () => {
+    const job = 'routing';
+    const owner = slotRanges(3);
+    for (let task = 0; task < 30; task++) {
+      const key = keys.out(job, task);
+      await store.set(key, new Uint8Array([task]), 60_000);
+      const shard = owner[slotOf(key)] as number;
+      expect(await (raw[shard] as Redis).exists(key)).toBe(1);
+      for (const [i, r] of raw.entries()) if (i !== shard) expect(await r.exists(key)).toBe(0);
+      expect(store.shardOf(key)).toContain(`:${(servers[shard] as RedisProcess).port}`);
+    }
+  });
+
+  it('spreads the chunks of a large value over the shards, and a missing chunk is ObjectLost', async () => {
+    const key = keys.out('chunky', 0);
+    const value = new Uint8Array(CHUNK_BYTES * 12).map((_, i) => i % 251);
+    await store.set(key, value, 60_000);
+    const perShard = await Promise.all(raw.map((r) => r.keys('wk:chunk:{chunky:0#*')));
+    expect(perShard.flat()).toHaveLength(12);
+    expect(perShard.filter((list) => list.length > 0).length).toBeGreaterThan(1);
+    const victim = perShard.flat()[5] as string;
+    const shard = perShard.findIndex((list) => list.includes(victim));
+    await (raw[shard] as Redis).del(victim);
+    const err = await store.get(key).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObjectLost);
+    expect((err as ObjectLost).key).toBe(victim);
+    expect((err as ObjectLost).shard).toContain(`:${(servers[shard] as RedisProcess).port}`);
+    // delete also removes the remaining chunks
+    await store.delete([key]);
+    const left = await Promise.all(raw.map((r) => r.keys('wk:chunk:{chunky:0#*')));
+    expect(left.flat()).toEqual([]);
+  });
+
+  it('builds chunk keys with their own hash tag per chunk', () => {
+    const a = chunkKey(keys.out('j', 1), 'w1', 0);
+    const b = chunkKey(keys.out('j', 1), 'w1', 1);
+    expect(a).toBe('wk:chunk:{j:1#w1.0}:out');
+    expect(slotOf(a)).not.toBe(slotOf(b));
+  });
+
+  it('re-loads scripts after the server forgot them (NOSCRIPT -> EVAL)', async () => {
+    const k = [keys.fanIn('noscript', 1), keys.trigger('noscript', 1)];
+    expect((await store.runScript('fanIn', k, [0, 2, 60_000])).arrived).toBe(1);
+    for (const r of raw) await r.script('FLUSH');
+    expect(await store.runScript('fanIn', k, [1, 2, 60_000])).toMatchObject({
+      holdsTrigger: true,
+      arrived: 2,
+    });
+    const shard = slotRanges(3)[slotOf(k[0] as string)] as number;
+    expect(
+      await (raw[shard] as Redis).script('EXISTS', '1b240460cf3133d6402abb5d23b41fb75459f8ca'),
+    ).toBeDefined();
+  });
+});
