@@ -37,4 +37,5 @@ export {
 } from './codec/binary.js';
 export { encodeFrame, decodeFrame, sectionAs, type DecodedFrame, type SectionBytes } from './codec/frame.js';
 export { InlinePacker, unpackInline } from './codec/inline.js';
+export { KeyIndex } from './key-index.js';
 export { GraphBuilder, type TaskOptions } from './builder.js';

@@ -27,6 +27,7 @@ import {
   InvalidArgError,
   UnknownOpError,
 } from './errors.js';
+import { KeyIndex } from './key-index.js';
 import { dtypeOf, isDType, isTypedArray, shapeSize, type Graph, type Task } from './spec/types.js';
 
 /** The ops an executor knows: a set of names, optionally with arity bounds. */
@@ -115,12 +116,11 @@ export function validateGraph(graph: Graph, opts: ValidateOptions): void {
   const n = tasks.length;
   if (n > limits.maxTasks) throw new GraphLimitError('maxTasks', n, limits.maxTasks);
 
-  const index = new Map<string, number>();
+  const index = new KeyIndex(n);
   for (let i = 0; i < n; i++) {
     const task = tasks[i] as Task;
     checkTaskShape(task, i);
-    if (index.has(task.key)) throw new DuplicateKeyError(task.key);
-    index.set(task.key, i);
+    if (index.add(task.key) < 0) throw new DuplicateKeyError(task.key);
     if (!manifest.has(task.op)) throw new UnknownOpError(task.key, task.op);
     const arity = manifest.arity?.(task.op);
     if (arity !== undefined && (task.args.length < arity.min || task.args.length > arity.max)) {
@@ -144,7 +144,7 @@ export function validateGraph(graph: Graph, opts: ValidateOptions): void {
       const ref = (a as { ref?: unknown }).ref;
       if (typeof ref !== 'string') continue;
       const d = index.get(ref);
-      if (d === undefined) throw new DanglingRefError(task.key, ref);
+      if (d < 0) throw new DanglingRefError(task.key, ref);
       if (seenBy[d] === i) continue;
       seenBy[d] = i;
       if (edges === deps.length) {
