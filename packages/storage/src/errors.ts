@@ -19,6 +19,7 @@ export const StorageErrorCode = {
   StoreClosed: 'STORE_CLOSED',
   CommandFailed: 'COMMAND_FAILED',
   CorruptValue: 'CORRUPT_VALUE',
+  AuthFailed: 'AUTH_FAILED',
 } as const;
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
 
@@ -219,6 +220,15 @@ export class CommandFailed extends StorageError {
   }
 }
 
+/** A shard refused the credentials (WRONGPASS, NOAUTH) or the ACL user lacks a permission (NOPERM). */
+export class AuthFailed extends StorageError {
+  readonly shard: string;
+  constructor(shard: string, detail: string, options?: { cause?: unknown }) {
+    super('AuthFailed', StorageErrorCode.AuthFailed, `${shard} refused the credentials: ${detail}`, options);
+    this.shard = shard;
+  }
+}
+
 /** A stored value does not decode (a chunk manifest or tensor header is damaged). */
 export class CorruptValue extends StorageError {
   readonly key: string;
@@ -271,6 +281,9 @@ export function storageErrorFromJSON(json: Record<string, unknown>): StorageErro
       break;
     case StorageErrorCode.CommandFailed:
       error = new CommandFailed(s('key'), s('shard'), '');
+      break;
+    case StorageErrorCode.AuthFailed:
+      error = new AuthFailed(s('shard'), '');
       break;
     case StorageErrorCode.CorruptValue:
       error = new CorruptValue(s('key'), '');

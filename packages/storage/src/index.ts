@@ -17,6 +17,7 @@ export {
   StoreClosed,
   CommandFailed,
   CorruptValue,
+  AuthFailed,
   storageErrorFromJSON,
 } from './errors.js';
 export {

@@ -21,7 +21,7 @@ import {
   ValueTooLarge,
   WrongKeyType,
 } from '../errors.js';
-import { isJobKey, keys as keyOf, slotOf, taskKeys, type TaskRef } from '../keys.js';
+import { hashTag, isJobKey, keys as keyOf, taskKeys, type TaskRef } from '../keys.js';
 import {
   checkTtlMs,
   resolveMemoryOptions,
@@ -172,10 +172,11 @@ export class MemoryStore implements Store {
     if (keys.length !== spec.numKeys || first === undefined) {
       throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
     }
+    // The same rule as the Redis stores, so what passes here passes there.
+    const tag = hashTag(first);
     for (const key of keys) {
-      // The same rule as on Redis Cluster, so what passes here passes there.
-      if (slotOf(key) !== slotOf(first))
-        throw new ScriptRejected(name, key, -3, `keys span hash slots (${first})`);
+      if (hashTag(key) !== tag)
+        throw new ScriptRejected(name, key, -3, `keys do not share the hash tag of ${first}`);
     }
     const argv = args.map((a) => {
       if (!(a instanceof Uint8Array)) return a;

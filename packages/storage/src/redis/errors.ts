@@ -1,11 +1,13 @@
 // Maps what ioredis throws to the package's typed errors, naming the key and the shard.
 //
-// A Redis reply error is the server refusing a command: WRONGTYPE becomes WrongKeyType, cluster states
+// A Redis reply error is the server refusing a command: WRONGTYPE becomes WrongKeyType, WRONGPASS / NOAUTH /
+// NOPERM AuthFailed, cluster states
 // that mean "this node cannot serve now" (CLUSTERDOWN, LOADING, MASTERDOWN, TRYAGAIN) become
 // ShardUnreachable, anything else CommandFailed. Every other error ioredis raises is about the transport
 // (refused, reset, closed, timed out, retries exhausted), so it becomes ShardUnreachable.
-import { CommandFailed, ShardUnreachable, StorageError, WrongKeyType } from '../errors.js';
+import { AuthFailed, CommandFailed, ShardUnreachable, StorageError, WrongKeyType } from '../errors.js';
 
+const AUTH_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN)\b/;
 
 export function isReplyError(err: unknown): boolean {
@@ -21,6 +23,7 @@ export function toStorageError(err: unknown, key: string, shard: string): Storag
   const message = String((err as { message?: unknown } | null)?.message ?? err);
   if (isReplyError(err)) {
     if (message.startsWith('WRONGTYPE')) return new WrongKeyType(key, shard);
+    if (AUTH_REPLY.test(message)) return new AuthFailed(shard, message, { cause: err });
     if (UNAVAILABLE_REPLY.test(message)) return new ShardUnreachable(shard, message, { cause: err });
     return new CommandFailed(key, shard, message, { cause: err });
   }

@@ -1,8 +1,8 @@
 // The Store interface implemented once over a Topology (RedisShards or RedisCluster).
 //
 // Single-key calls go straight to the connection that serves the key. Multi-key calls are split per shard
-// and run as one command (standalone: MGET / DEL) or one pipeline (cluster: single-key commands, since a
-// command may not span slots) per shard, all shards in parallel. Values above `chunkBytes` are chunked
+// and sent together per shard (GETs written back to back, i.e. pipelined; DEL as one command on standalone
+// servers, single-key DELs on a cluster, where a command may not span slots), all shards in parallel. Values above `chunkBytes` are chunked
 // (chunking.ts). Scripts run by EVALSHA and fall back to EVAL once when the server does not know the SHA
 // yet (NOSCRIPT: a fresh or restarted server); EVAL caches the script, so later calls hit EVALSHA again.
 // Blocking event reads take a dedicated connection from the topology so they never stall other commands.
@@ -19,7 +19,7 @@ import {
   planChunks,
   type ChunkManifest,
 } from '../chunking.js';
-import { jobKeyPattern, keys as keyOf, slotOf, taskKeys, type TaskRef } from '../keys.js';
+import { hashTag, jobKeyPattern, keys as keyOf, taskKeys, type TaskRef } from '../keys.js';
 import { checkTtlMs, type ResolvedRedisStoreOptions } from '../options.js';
 import {
   parseReply,
@@ -102,17 +102,17 @@ export class RedisStore implements Store {
     return out;
   }
 
-  /** GET of many keys on one shard: one MGET on a standalone server, one pipeline on a cluster node. */
+  /**
+   * GET of many keys on one shard, all issued at once on the shard's connection: ioredis writes them back
+   * to back without waiting for replies, so they travel as one pipeline, and each reply is parsed on its
+   * own (large values are never gathered into one giant MGET reply). The same code serves cluster nodes,
+   * where MGET across slots is refused.
+   */
   async #getMany(group: ShardGroup, groupKeys: string[]): Promise<(Buffer | null)[]> {
     try {
-      if (this.topology.multiKeyAcrossSlots || groupKeys.length === 1) {
-        if (groupKeys.length === 1)
-          return [(await group.target.callBuffer('GET', groupKeys[0] as string)) as Buffer | null];
-        return (await group.target.callBuffer('MGET', ...groupKeys)) as (Buffer | null)[];
-      }
-      const pipeline = group.target.pipeline();
-      for (const key of groupKeys) pipeline.callBuffer('GET', key);
-      return unwrapPipeline((await pipeline.exec()) as PipelineReply, groupKeys) as (Buffer | null)[];
+      return (await Promise.all(
+        groupKeys.map((key) => group.target.callBuffer('GET', key)),
+      )) as (Buffer | null)[];
     } catch (err) {
       throw toStorageError(err, groupKeys[0] as string, group.shard);
     }
@@ -266,19 +266,28 @@ export class RedisStore implements Store {
     if (keys.length !== spec.numKeys || first === undefined) {
       throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
     }
+    // Every key of a script must share the first key's hash tag (one slot: one shard, one cluster node):
+    // checked here, so a caller mixing tasks gets a typed error rather than CROSSSLOT from a cluster or a
+    // silent split on shards. Comparing tags is cheaper than hashing every key.
     if (keys.length > 1) {
-      const slot = slotOf(first);
-      for (const key of keys) {
-        if (slotOf(key) !== slot) throw new ScriptRejected(name, key, -3, `keys span hash slots (${first})`);
+      const tag = hashTag(first);
+      for (let i = 1; i < keys.length; i++) {
+        if (hashTag(keys[i] as string) !== tag) {
+          throw new ScriptRejected(name, keys[i] as string, -3, `keys do not share the hash tag of ${first}`);
+        }
       }
     }
-    const argv: CommandArg[] = args.map((a) => {
-      if (typeof a === 'number' || typeof a === 'string') return a;
-      if (a.byteLength > this.options.chunkBytes) {
+    const argv: CommandArg[] = new Array<CommandArg>(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] as ScriptArg;
+      if (typeof a === 'number' || typeof a === 'string') {
+        argv[i] = a;
+      } else if (a.byteLength > this.options.chunkBytes) {
         throw new ValueTooLarge(first, a.byteLength, this.options.chunkBytes, 'chunkBytes');
+      } else {
+        argv[i] = asBuffer(a);
       }
-      return asBuffer(a);
-    });
+    }
     const target = this.topology.targetFor(first);
     let reply: unknown;
     try {

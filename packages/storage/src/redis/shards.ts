@@ -4,7 +4,7 @@
 // hash tag mod 16384, keys.slotOf). The 16384 slots are cut into N contiguous ranges of (almost) equal size,
 // the layout `redis-cli --cluster create` gives N masters: shard i owns slots [⌊16384·i/N⌋, ⌊16384·(i+1)/N⌋).
 // All keys of one task share a tag, so a script never spans shards. Standalone servers accept multi-key
-// commands across slots, so MGET / DEL carry one command per shard.
+// commands across slots, so DEL carries one command per shard.
 import { Redis } from 'ioredis';
 import { ShardUnreachable } from '../errors.js';
 import { slotOf } from '../keys.js';

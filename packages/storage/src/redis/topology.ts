@@ -32,7 +32,7 @@ export interface BlockingLease {
 export interface Topology {
   readonly kind: 'redis-shards' | 'redis-cluster';
   /**
-   * Whether one multi-key command (MGET, DEL) may carry keys of different slots on the same shard.
+   * Whether one multi-key command (DEL) may carry keys of different slots on the same shard.
    * True for standalone servers; false on Redis Cluster (CROSSSLOT), which gets pipelines of single-key
    * commands instead.
    */

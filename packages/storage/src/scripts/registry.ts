@@ -104,13 +104,18 @@ export interface ScriptSpec {
   readonly sha1: string;
 }
 
+const specs = new Map<string, ScriptSpec>(
+  Object.entries(scriptSources).map(([name, e]) => [
+    name,
+    Object.freeze({ name: name as ScriptName, numKeys: e.numKeys, source: e.source, sha1: e.sha1 }),
+  ]),
+);
+
 /** The spec of a script by name (throws ScriptRejected for an unknown name passed from untyped code). */
 export function scriptSpec(name: ScriptName): ScriptSpec {
-  const entry = (
-    scriptSources as Record<string, { numKeys: number; source: string; sha1: string } | undefined>
-  )[name];
-  if (!entry) throw new ScriptRejected(String(name), '-', -3, 'unknown script');
-  return { name, numKeys: entry.numKeys, source: entry.source, sha1: entry.sha1 };
+  const spec = specs.get(name);
+  if (!spec) throw new ScriptRejected(String(name), '-', -3, 'unknown script');
+  return spec;
 }
 
 /** Turns a raw script reply into its typed result; a negative code is thrown as ScriptRejected. */

@@ -61,14 +61,29 @@ export interface StartRedisOptions {
   readonly cluster?: boolean;
   /** Extra redis-server arguments, e.g. ['--requirepass', 'secret']. */
   readonly extraArgs?: readonly string[];
+  /** Serve TLS only (plain port off), with these PEM files. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 async function startOnce(opts: StartRedisOptions): Promise<RedisProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wk-redis-'));
+  const listen = opts.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const tlsFiles = opts.tls
+    ? [
+        '--tls-cert-file',
+        opts.tls.certFile,
+        '--tls-key-file',
+        opts.tls.keyFile,
+        '--tls-ca-cert-file',
+        opts.tls.caFile,
+      ]
+    : [];
   const args = [
-    '--port',
-    String(port),
+    ...listen,
+    ...tlsFiles,
     '--bind',
     '127.0.0.1',
     '--save',
@@ -94,7 +109,13 @@ async function startOnce(opts: StartRedisOptions): Promise<RedisProcess> {
     ...(opts.extraArgs ?? []),
   ];
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: RedisProcess = { host: '127.0.0.1', port, dir, proc, url: `redis://127.0.0.1:${port}` };
+  const p: RedisProcess = {
+    host: '127.0.0.1',
+    port,
+    dir,
+    proc,
+    url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
+  };
   live.add(p);
   installExitHook();
   let output = '';

@@ -1,0 +1,88 @@
+// keys.ts: the DESIGN.md §5 scheme, one hash tag per task, the slot function of Redis Cluster, and the
+// job patterns used by deleteJob.
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidKeyPart,
+  hashTag,
+  isJobKey,
+  jobKeyPattern,
+  keys,
+  slotOf,
+  taskKeys,
+  chunkKey,
+} from '../src/index.js';
+
+describe('keys', () => {
+  it('builds the DESIGN.md §5 keys', () => {
+    expect(keys.plan('j1')).toBe('wk:{j1}:plan');
+    expect(keys.planSegment('j1', 3)).toBe('wk:{j1}:plan:3');
+    expect(keys.events('j1')).toBe('wk:{j1}:events');
+    expect(keys.out('j1', 5)).toBe('wk:{j1:5}:out');
+    expect(keys.fanIn('j1', 'x-1')).toBe('wk:{j1:x-1}:in');
+    expect(keys.trigger('j1', 5)).toBe('wk:{j1:5}:trigger');
+    expect(keys.lease('j1', 5)).toBe('wk:{j1:5}:run');
+  });
+
+  it('puts every key of one task in one slot, and job keys in the job slot', () => {
+    for (const task of [0, 1, 77, 'sum-(3, 4)', 'a:b']) {
+      const slots = new Set(taskKeys('job', task).map(slotOf));
+      expect(slots.size).toBe(1);
+      expect(hashTag(keys.out('job', task))).toBe(`job:${task}`);
+    }
+    expect(slotOf(keys.plan('job'))).toBe(slotOf(keys.events('job')));
+    expect(slotOf(keys.planSegment('job', 9))).toBe(slotOf(keys.plan('job')));
+  });
+
+  it('computes slots exactly as Redis Cluster (CRC16 XMODEM of the tag mod 16384)', () => {
+    // Reference values from the Redis Cluster specification and `CLUSTER KEYSLOT`.
+    expect(slotOf('foo')).toBe(12182);
+    expect(slotOf('123456789')).toBe(0x31c3 % 16384);
+    expect(slotOf('{user1000}.following')).toBe(slotOf('{user1000}.followers'));
+    expect(slotOf('{bar}x')).toBe(slotOf('bar'));
+    expect(hashTag('foo{}{bar}')).toBe('foo{}{bar}');
+    expect(hashTag('foo{{bar}}zap')).toBe('{bar');
+  });
+
+  it('rejects parts that would break the hash tag or blur job boundaries', () => {
+    expect(() => keys.out('j{1', 1)).toThrow(InvalidKeyPart);
+    expect(() => keys.out('j', 'a}b')).toThrow(InvalidKeyPart);
+    expect(() => keys.plan('')).toThrow(InvalidKeyPart);
+    expect(() => keys.plan('a:b')).toThrow(InvalidKeyPart);
+    expect(() => keys.plan('a#b')).toThrow(InvalidKeyPart);
+    expect(() => keys.out('j', -1)).toThrow(InvalidKeyPart);
+    expect(() => keys.out('j', 1.5)).toThrow(InvalidKeyPart);
+    expect(() => keys.planSegment('j', -2)).toThrow(InvalidKeyPart);
+    const err = (() => {
+      try {
+        keys.out('j', 'a}b');
+      } catch (e) {
+        return e as InvalidKeyPart;
+      }
+    })();
+    expect(err?.code).toBe('INVALID_KEY_PART');
+    expect(err?.message).toContain('a}b');
+  });
+
+  it('matches exactly the keys of a job, including chunks, never a neighbour job', () => {
+    const mine = [
+      keys.plan('j1'),
+      keys.planSegment('j1', 2),
+      keys.events('j1'),
+      ...taskKeys('j1', 4),
+      ...taskKeys('j1', 'x'),
+      chunkKey(keys.out('j1', 4), 'abc', 0),
+      chunkKey(keys.plan('j1'), 'abc', 3),
+    ];
+    const theirs = [
+      keys.plan('j10'),
+      ...taskKeys('j10', 4),
+      keys.plan('j'),
+      chunkKey(keys.out('j10', 1), 'w', 0),
+      'other',
+    ];
+    for (const key of mine) expect(isJobKey('j1', key)).toBe(true);
+    for (const key of theirs) expect(isJobKey('j1', key)).toBe(false);
+    expect(jobKeyPattern('j1')).toBe('wk:*{j1[}:#]*');
+    expect(jobKeyPattern('a*b')).toBe('wk:*{a\\*b[}:#]*');
+  });
+});
