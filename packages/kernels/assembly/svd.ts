@@ -1,0 +1,369 @@
+// Thin SVD, A (m×n) = U (m×k) · diag(S) · Vt (k×n), k = min(m, n), S descending, f64 row-major.
+// Method: Golub–Kahan–Reinsch. (1) Householder bidiagonalisation of the tall orientation (Aᵀ when
+// m < n), fused for row-major storage: one pass per column applies the left reflector, then the right
+// reflector, to each row while it is in cache, and accumulates the next column's norm and Gram row.
+// (2) Backward accumulation of Uᵀ and Vᵀ, whose rows are the singular vectors, so every later rotation
+// touches two contiguous rows. (3) Implicit-shift QR on the bidiagonal (Golub & Van Loan, Alg. 8.6.2:
+// Wilkinson shift from the trailing 2×2 of BᵀB, bulge chasing), with zero-diagonal deflation by rotation
+// chasing. (4) Signs made positive and values sorted descending.
+import { axpyv, dotv, ld, rotv, st } from './simd';
+import { transpose } from './elementwise';
+
+const EPS: f64 = 2.220446049250313e-16;
+
+/** Bytes of workspace svd needs for an m×n input. */
+export function svdWorkspaceBytes(m: i32, n: i32): usize {
+  const big = <usize>max(m, n);
+  const small = <usize>min(m, n);
+  return (<usize>2 * <usize>m * <usize>n + small * small + 6 * big + 8) << 3;
+}
+
+function rowPtr(base: usize, i: i32, ld_: i32): usize {
+  return base + ((<usize>i * <usize>ld_) << 3);
+}
+
+// Bidiagonalise W (M×N, M ≥ N) in place: d (N), e (N−1), reflector scalars tauL/tauR; the left
+// reflectors end up below the diagonal, the right ones to the right of the superdiagonal (v₀ = 1 implicit).
+function bidiagonalize(
+  M: i32,
+  N: i32,
+  W: usize,
+  d: usize,
+  e: usize,
+  tauL: usize,
+  tauR: usize,
+  g: usize,
+  wl: usize,
+  vr: usize,
+): void {
+  const rowBytes = (<usize>N) << 3;
+  // Column 0 sums over rows 1..M.
+  memory.fill(g, 0, rowBytes);
+  let tail = 0.0;
+  for (let i = 1; i < M; i++) {
+    const row = rowPtr(W, i, N);
+    const x = load<f64>(row);
+    tail += x * x;
+    axpyv(x, row + 8, g + 8, N - 1);
+  }
+  for (let j = 0; j < N; j++) {
+    const top = rowPtr(W, j, N);
+    // Left reflector on column j.
+    const x0 = ld(top, j);
+    let tl = 0.0;
+    let beta = x0;
+    let scale = 0.0;
+    if (tail > 0.0) {
+      const norm = Math.sqrt(x0 * x0 + tail);
+      beta = x0 >= 0.0 ? -norm : norm;
+      tl = (beta - x0) / beta;
+      scale = 1.0 / (x0 - beta);
+    }
+    st(tauL, j, tl);
+    st(d, j, beta);
+    st(top, j, beta);
+    for (let c = j + 1; c < N; c++) {
+      const wc = ld(top, c) + scale * ld(g, c);
+      st(wl, c, wc);
+      st(top, c, ld(top, c) - tl * wc);
+    }
+    // Right reflector on row j, columns j+1..N.
+    let tr = 0.0;
+    const c1 = j + 1;
+    if (c1 < N) {
+      const y0 = ld(top, c1);
+      let rtail = 0.0;
+      for (let c = c1 + 1; c < N; c++) {
+        const v = ld(top, c);
+        rtail += v * v;
+      }
+      let rbeta = y0;
+      let rscale = 0.0;
+      if (rtail > 0.0) {
+        const norm = Math.sqrt(y0 * y0 + rtail);
+        rbeta = y0 >= 0.0 ? -norm : norm;
+        tr = (rbeta - y0) / rbeta;
+        rscale = 1.0 / (y0 - rbeta);
+      }
+      st(e, j, rbeta);
+      st(top, c1, rbeta);
+      st(vr, c1, 1.0);
+      for (let c = c1 + 1; c < N; c++) {
+        const v = ld(top, c) * rscale;
+        st(top, c, v);
+        st(vr, c, v);
+      }
+    }
+    st(tauR, j, tr);
+    // Rows below: left update, right update, next column's sums, all while the row is hot.
+    const next = j + 1;
+    memory.fill(g, 0, rowBytes);
+    tail = 0.0;
+    const nRight = N - c1;
+    for (let i = j + 1; i < M; i++) {
+      const row = rowPtr(W, i, N);
+      const v = ld(row, j) * scale;
+      st(row, j, v);
+      if (c1 >= N) continue;
+      axpyv(-tl * v, wl + ((<usize>c1) << 3), row + ((<usize>c1) << 3), nRight);
+      if (tr != 0.0) {
+        const dp = dotv(row + ((<usize>c1) << 3), vr + ((<usize>c1) << 3), nRight);
+        axpyv(-tr * dp, vr + ((<usize>c1) << 3), row + ((<usize>c1) << 3), nRight);
+      }
+      if (i > next) {
+        const x = ld(row, next);
+        tail += x * x;
+        axpyv(x, row + ((<usize>(next + 1)) << 3), g + ((<usize>(next + 1)) << 3), N - next - 1);
+      }
+    }
+  }
+}
+
+// Uᵀ (N×M) = [I 0]·H_{N−1}⋯H_0, built backward; only rows ≥ j and columns ≥ j change at step j.
+function formUt(M: i32, N: i32, W: usize, tauL: usize, Ut: usize, v: usize): void {
+  memory.fill(Ut, 0, (<usize>N * <usize>M) << 3);
+  for (let i = 0; i < N; i++) st(rowPtr(Ut, i, M), i, 1.0);
+  for (let j = N - 1; j >= 0; j--) {
+    const t = ld(tauL, j);
+    if (t == 0.0) continue;
+    st(v, j, 1.0);
+    for (let i = j + 1; i < M; i++) st(v, i, ld(rowPtr(W, i, N), j));
+    const len = M - j;
+    const vj = v + ((<usize>j) << 3);
+    for (let r = j; r < N; r++) {
+      const row = rowPtr(Ut, r, M) + ((<usize>j) << 3);
+      const dp = dotv(row, vj, len);
+      axpyv(-t * dp, vj, row, len);
+    }
+  }
+}
+
+// Vᵀ (N×N) = G_{N−3}⋯G_0, built as I·G_{N−3}⋯G_0; only rows and columns > j change at step j.
+function formVt(N: i32, W: usize, tauR: usize, Vt: usize, v: usize): void {
+  memory.fill(Vt, 0, (<usize>N * <usize>N) << 3);
+  for (let i = 0; i < N; i++) st(rowPtr(Vt, i, N), i, 1.0);
+  for (let j = N - 2; j >= 0; j--) {
+    const t = ld(tauR, j);
+    if (t == 0.0) continue;
+    const c1 = j + 1;
+    const top = rowPtr(W, j, N);
+    st(v, c1, 1.0);
+    for (let c = c1 + 1; c < N; c++) st(v, c, ld(top, c));
+    const len = N - c1;
+    const vc = v + ((<usize>c1) << 3);
+    for (let r = c1; r < N; r++) {
+      const row = rowPtr(Vt, r, N) + ((<usize>c1) << 3);
+      const dp = dotv(row, vc, len);
+      axpyv(-t * dp, vc, row, len);
+    }
+  }
+}
+
+function givens(y: f64, z: f64): f64 {
+  return Math.hypot(y, z);
+}
+
+// Implicit-shift QR on the bidiagonal (d, e), rotating rows of Ut (length M) and Vt (length N).
+// Returns 0 on convergence, 1 when the step budget is exhausted.
+function bidiagonalQR(M: i32, N: i32, d: usize, e: usize, Ut: usize, Vt: usize): i32 {
+  let bnorm = 0.0;
+  for (let i = 0; i < N; i++) {
+    const v = abs(ld(d, i)) + (i + 1 < N ? abs(ld(e, i)) : 0.0);
+    if (v > bnorm) bnorm = v;
+  }
+  const dTol = EPS * bnorm;
+  const maxSteps = 40 * N + 100;
+  let steps = 0;
+  let h = N - 1;
+  while (h > 0) {
+    for (let i = 0; i < h; i++) {
+      const ei = abs(ld(e, i));
+      if (ei <= EPS * (abs(ld(d, i)) + abs(ld(d, i + 1))) || ei <= EPS * dTol) st(e, i, 0.0);
+    }
+    if (ld(e, h - 1) == 0.0) {
+      h--;
+      continue;
+    }
+    let l = h - 1;
+    while (l > 0 && ld(e, l - 1) != 0.0) l--;
+    let zi = -1;
+    for (let i = l; i <= h; i++) {
+      if (abs(ld(d, i)) <= dTol) {
+        zi = i;
+        break;
+      }
+    }
+    if (steps++ > maxSteps) return 1;
+    if (zi >= 0) {
+      st(d, zi, 0.0);
+      if (zi < h) {
+        // Chase e[zi] right along row zi with left rotations of rows (j, zi).
+        let f = ld(e, zi);
+        st(e, zi, 0.0);
+        for (let j = zi + 1; j <= h; j++) {
+          const dj = ld(d, j);
+          const r = givens(dj, f);
+          const c = dj / r;
+          const s = f / r;
+          st(d, j, r);
+          if (j < h) {
+            const ej = ld(e, j);
+            f = -s * ej;
+            st(e, j, c * ej);
+          }
+          rotv(rowPtr(Ut, j, M), rowPtr(Ut, zi, M), M, c, s);
+        }
+      } else {
+        // d[h] = 0: chase e[h−1] up column h with right rotations of columns (j, h).
+        let f = ld(e, h - 1);
+        st(e, h - 1, 0.0);
+        for (let j = h - 1; j >= l; j--) {
+          const dj = ld(d, j);
+          const r = givens(dj, f);
+          const c = dj / r;
+          const s = f / r;
+          st(d, j, r);
+          if (j > l) {
+            const ej = ld(e, j - 1);
+            f = -s * ej;
+            st(e, j - 1, c * ej);
+          }
+          rotv(rowPtr(Vt, j, N), rowPtr(Vt, h, N), N, c, s);
+        }
+      }
+      continue;
+    }
+    // Wilkinson shift: eigenvalue of the trailing 2×2 of BᵀB closest to its last diagonal entry.
+    const dh = ld(d, h);
+    const dh1 = ld(d, h - 1);
+    const eh1 = ld(e, h - 1);
+    const eh2 = h - 1 > l ? ld(e, h - 2) : 0.0;
+    const a11 = dh1 * dh1 + eh2 * eh2;
+    const a12 = dh1 * eh1;
+    const a22 = dh * dh + eh1 * eh1;
+    const delta = 0.5 * (a11 - a22);
+    let mu = a22;
+    if (a12 != 0.0) {
+      const root = Math.hypot(delta, a12);
+      mu = a22 - (a12 * a12) / (delta + (delta >= 0.0 ? root : -root));
+    }
+    let y = ld(d, l) * ld(d, l) - mu;
+    let z = ld(d, l) * ld(e, l);
+    for (let k = l; k < h; k++) {
+      // Right rotation of columns (k, k+1) zeroing z against y.
+      let r = givens(y, z);
+      let c = 1.0;
+      let s = 0.0;
+      if (r != 0.0) {
+        c = y / r;
+        s = z / r;
+      }
+      if (k > l) st(e, k - 1, r);
+      let dk = ld(d, k);
+      let ek = ld(e, k);
+      let dk1 = ld(d, k + 1);
+      const f = c * dk + s * ek;
+      ek = c * ek - s * dk;
+      const bulge = s * dk1;
+      dk1 = c * dk1;
+      dk = f;
+      rotv(rowPtr(Vt, k, N), rowPtr(Vt, k + 1, N), N, c, s);
+      // Left rotation of rows (k, k+1) zeroing the bulge below the diagonal.
+      r = givens(dk, bulge);
+      c = 1.0;
+      s = 0.0;
+      if (r != 0.0) {
+        c = dk / r;
+        s = bulge / r;
+      }
+      dk = r;
+      const f2 = c * ek + s * dk1;
+      dk1 = c * dk1 - s * ek;
+      ek = f2;
+      st(d, k, dk);
+      st(e, k, ek);
+      st(d, k + 1, dk1);
+      if (k < h - 1) {
+        const ek1 = ld(e, k + 1);
+        z = s * ek1;
+        st(e, k + 1, c * ek1);
+        y = ek;
+      }
+      rotv(rowPtr(Ut, k, M), rowPtr(Ut, k + 1, M), M, c, s);
+    }
+  }
+  return 0;
+}
+
+function scaleRow(p: usize, n: i32, alpha: f64): void {
+  for (let i = 0; i < n; i++) st(p, i, alpha * ld(p, i));
+}
+
+function swapRows(a: usize, b: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const t = ld(a, i);
+    st(a, i, ld(b, i));
+    st(b, i, t);
+  }
+}
+
+/**
+ * a (m×n, untouched) → u (m×k), s (k), vt (k×n), k = min(m, n). Returns 0, or 1 if the bidiagonal QR
+ * did not converge. `work` has svdWorkspaceBytes(m, n).
+ */
+export function svd(m: i32, n: i32, a: usize, u: usize, s: usize, vt: usize, work: usize): i32 {
+  const tall = m >= n;
+  const M = tall ? m : n;
+  const N = tall ? n : m;
+  const W = work;
+  const second = W + ((<usize>m * <usize>n) << 3); // Uᵀ (tall) or Vᵀ of the transposed problem
+  let p = second + ((tall ? <usize>M * <usize>N : <usize>N * <usize>N) << 3);
+  const e = p;
+  p += (<usize>(N + 1)) << 3;
+  const tauL = p;
+  p += (<usize>(N + 1)) << 3;
+  const tauR = p;
+  p += (<usize>(N + 1)) << 3;
+  const g = p;
+  p += (<usize>(M + 1)) << 3;
+  const wl = p;
+  p += (<usize>(M + 1)) << 3;
+  const vtmp = p;
+  if (tall) memory.copy(W, a, (<usize>m * <usize>n) << 3);
+  else transpose(m, n, a, W);
+  // Scale to unit max-abs so squares in the shift computation neither overflow nor underflow.
+  let amax = 0.0;
+  for (let i = 0; i < M * N; i++) {
+    const v = abs(ld(W, i));
+    if (v > amax) amax = v;
+  }
+  if (amax > 0.0) scaleRow(W, M * N, 1.0 / amax);
+  const Ut = tall ? second : vt; // N×M: rows are left vectors of the tall problem
+  const Vt = tall ? vt : second; // N×N
+  bidiagonalize(M, N, W, s, e, tauL, tauR, g, wl, vtmp);
+  formUt(M, N, W, tauL, Ut, vtmp);
+  formVt(N, W, tauR, Vt, vtmp);
+  const status = bidiagonalQR(M, N, s, e, Ut, Vt);
+  for (let i = 0; i < N; i++) {
+    const v = ld(s, i);
+    if (v < 0.0) {
+      st(s, i, -v);
+      scaleRow(rowPtr(Vt, i, N), N, -1.0);
+    }
+  }
+  for (let i = 0; i < N; i++) {
+    let best = i;
+    for (let j = i + 1; j < N; j++) if (ld(s, j) > ld(s, best)) best = j;
+    if (best != i) {
+      const t = ld(s, i);
+      st(s, i, ld(s, best));
+      st(s, best, t);
+      swapRows(rowPtr(Ut, i, M), rowPtr(Ut, best, M), M);
+      swapRows(rowPtr(Vt, i, N), rowPtr(Vt, best, N), N);
+    }
+  }
+  if (amax > 0.0) scaleRow(s, N, amax);
+  // Tall: U = (Uᵀ)ᵀ. Wide: the tall problem's Vᵀ is N×N = m×m and U = its transpose.
+  transpose(N, tall ? M : N, tall ? Ut : Vt, u);
+  return status;
+}
