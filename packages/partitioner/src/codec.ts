@@ -27,7 +27,7 @@ import { DepArgCache, isDepArg, type Plan, type PlanArg, type PlanTask } from '.
 /** The plan as stored: one header and the segments, each an independent byte string. */
 export interface EncodedPlan {
   readonly header: Uint8Array;
-  readonly segments: readonly Uint8Array[];
+  readonly segments: Uint8Array[];
 }
 
 export interface EncodePlanOptions {

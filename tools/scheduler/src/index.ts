@@ -1,1 +1,29 @@
-export const packageName = '@wukong/scheduler';
+/**
+ * @wukong/scheduler: the static scheduler, the client API and the `wukong` CLI.
+ */
+export {
+  connect,
+  Client,
+  type ConnectOptions,
+  type ComputeOptions,
+  type JobReport,
+  type JobResult,
+export { STANDARD_OP_NAMES, standardOpManifest } from './ops.js';
+export { loadGraphFile } from './graph-file.js';
+export {
+  planReport,
+  formatPlanReport,
+  DEFAULT_REPORTED_SCHEDULES,
+  type PlanReport,
+  type PlanReportOptions,
+  type ReportSchedule,
+  type ReportStep,
+} from './plan-report.js';
+export {
+  SchedulerError,
+  GraphFileError,
+  InvalidOptionError,
+  ClientClosedError,
+  JobCancelledError,
+  type SchedulerErrorCode,
+} from './errors.js';
