@@ -1,13 +1,6 @@
 /**
  * @wukong/scheduler: the static scheduler, the client API and the `wukong` CLI.
  */
-export {
-  connect,
-  Client,
-  type ConnectOptions,
-  type ComputeOptions,
-  type JobReport,
-  type JobResult,
 export { STANDARD_OP_NAMES, standardOpManifest } from './ops.js';
 export { loadGraphFile } from './graph-file.js';
 export {
