@@ -8,7 +8,8 @@
  *   header  (magic "WKPH")  0 msgpack { v, taskCount, segmentTasks, segmentCount, edges, ops: [op names] }
  *                           1 leaves u32[]            2 finals u32[]
  *   segment (magic "WKPS")  tasks [first, first + count), count = segmentTasks except in the last segment
- *                           0 msgpack [first, count]  1 msgpack [keys]
+ *                           0 msgpack [first, count]
+ *                           1 key lengths u32[count]  (UTF-16 code units)   14 keys, concatenated, UTF-8
  *                           2 op u32[count]           (index into header.ops)
  *                           3 argOffsets u32[count+1] 4 argSlots i32[]  (>= 0: dep task index; -1: next inline)
  *                           5 msgpack [inline values, packed]          6 tensor blob (raw, aligned)
@@ -16,8 +17,10 @@
  *                           9 dependentOffsets u32[count+1]            10 dependents u32[]
  *                           11 priority f64[count]    12 preferredChild i32[count]   13 outputBytes f64[count]
  *
- * In-degree is not stored (it is the length of a task's deps). The segment holding task i is
- * floor(i / segmentTasks). A PlanReader keeps decoded segments, so a warm executor fetches each at most once.
+ * In-degree is not stored (it is the length of a task's deps). Keys travel as one UTF-8 string plus lengths:
+ * the platform's TextEncoder/TextDecoder handle a million keys several times faster than per-string msgpack.
+ * The segment holding task i is floor(i / segmentTasks). A PlanReader keeps decoded segments, so a warm
+ * executor fetches each at most once.
  */
 import { decode, encode } from '@msgpack/msgpack';
 import { InlinePacker, decodeFrame, encodeFrame, sectionAs, unpackInline, type Inline } from '@wukong/graph';
@@ -127,9 +130,21 @@ function encodeSegment(plan: Plan, opOf: Uint32Array, first: number, count: numb
   const depTo = plan.depOffsets[end] as number;
   const dependentFrom = plan.dependentOffsets[first] as number;
   const dependentTo = plan.dependentOffsets[end] as number;
+  const keys = plan.keys.slice(first, end);
+  const keyLengths = new Uint32Array(count);
+  for (let k = 0; k < count; k++) keyLengths[k] = (keys[k] as string).length;
+  const keyText = keys.join('');
+  const lone = LONE_SURROGATE.exec(keyText);
+  if (lone !== null) {
+    let k = 0;
+    for (let at = 0; at + (keyLengths[k] as number) <= lone.index; k++) at += keyLengths[k] as number;
+    throw new PlanCodecError(
+      `task key ${JSON.stringify(keys[k])} is not well-formed Unicode (lone surrogate)`,
+    );
+  }
   return encodeFrame(SEGMENT_MAGIC, PLAN_FORMAT_VERSION, [
     encode([first, count]),
-    encode(plan.keys.slice(first, end)),
+    keyLengths,
     opOf.subarray(first, end),
     argOffsets,
     argSlots,
@@ -142,7 +157,31 @@ function encodeSegment(plan: Plan, opOf: Uint32Array, first: number, count: numb
     plan.priority.subarray(first, end),
     plan.preferredChild.subarray(first, end),
     plan.outputBytes.subarray(first, end),
+    utf8Encoder.encode(keyText),
   ]);
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+/** A UTF-16 surrogate without its pair: TextEncoder would silently replace it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function decodeKeys(lengths: Uint32Array, text: Uint8Array, segment: number): string[] {
+  let all: string;
+  try {
+    all = utf8Decoder.decode(text);
+  } catch {
+    throw new PlanSegmentError(segment, 'keys are not valid UTF-8');
+  }
+  const keys = new Array<string>(lengths.length);
+  let at = 0;
+  for (let k = 0; k < lengths.length; k++) {
+    const len = lengths[k] as number;
+    keys[k] = all.slice(at, at + len);
+    at += len;
+  }
+  if (at !== all.length) throw new PlanSegmentError(segment, 'key lengths do not match the key text');
+  return keys;
 }
 
 /** The decoded header: what every executor needs before it fetches any segment. */
@@ -228,7 +267,7 @@ interface Segment {
 function decodeSegment(bytes: Uint8Array, header: PlanHeader, expected: number): Segment {
   return codecCall(() => {
     const frame = decodeFrame(bytes, SEGMENT_MAGIC, 'plan segment');
-    if (frame.version !== PLAN_FORMAT_VERSION || frame.sections.length !== 14) {
+    if (frame.version !== PLAN_FORMAT_VERSION || frame.sections.length !== 15) {
       throw new PlanSegmentError(expected, `unsupported format version ${frame.version}`);
     }
     const s = frame.sections as Uint8Array[];
@@ -241,8 +280,9 @@ function decodeSegment(bytes: Uint8Array, header: PlanHeader, expected: number):
         `holds tasks ${JSON.stringify(range)}, expected [${first}, ${count}]`,
       );
     }
-    const keys = msgpackSection(s[1] as Uint8Array, 'plan segment keys');
-    if (!Array.isArray(keys) || keys.length !== count) throw new PlanSegmentError(expected, 'malformed keys');
+    const keyLengths = sectionAs(Uint32Array, s[1] as Uint8Array, 'key lengths');
+    if (keyLengths.length !== count) throw new PlanSegmentError(expected, 'malformed keys');
+    const keys = decodeKeys(keyLengths, s[14] as Uint8Array, expected);
     const inlines = msgpackSection(s[5] as Uint8Array, 'plan segment inlines');
     if (!Array.isArray(inlines)) throw new PlanSegmentError(expected, 'malformed inline values');
     const argOffsets = sectionAs(Uint32Array, s[3] as Uint8Array, 'argOffsets');
@@ -260,7 +300,7 @@ function decodeSegment(bytes: Uint8Array, header: PlanHeader, expected: number):
     return {
       first,
       count,
-      keys: keys as string[],
+      keys,
       op: sectionAs(Uint32Array, s[2] as Uint8Array, 'op'),
       argOffsets,
       argSlots,

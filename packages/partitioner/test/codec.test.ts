@@ -56,6 +56,27 @@ describe('plan codec', () => {
     expect(encodePlan(plan).segments.length).toBe(1);
   });
 
+  it('round-trips any well-formed Unicode key and rejects lone surrogates by key', () => {
+    const keys = ['ключ', '🚀-rocket', 'a\u0000b', '', 'é'];
+    const tasks: Task[] = keys.map((key, i) => ({
+      key: key || 'empty',
+      op: 'add',
+      args: i ? [{ ref: keys[i - 1] || 'empty' }] : [],
+    }));
+    const plan = buildPlan({ tasks });
+    for (const segmentTasks of [1, 2, 10])
+      expect(decodePlan(encodePlan(plan, { segmentTasks })).keys).toEqual(plan.keys);
+    const bad = buildPlan({
+      tasks: [
+        { key: 'ok', op: 'add', args: [] },
+        { key: 'bad\uD800', op: 'add', args: [] },
+      ],
+    });
+    expect(() => encodePlan(bad)).toThrow(
+      expect.objectContaining({ code: 'PLAN_CODEC', message: expect.stringContaining('"bad\\ud800"') }),
+    );
+  });
+
   it('stores typed arrays as raw bytes, not element lists', () => {
     const plan = chainPlan(5000);
     const { segments } = encodePlan(plan);
