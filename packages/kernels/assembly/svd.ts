@@ -6,7 +6,7 @@
 // touches two contiguous rows. (3) Implicit-shift QR on the bidiagonal (Golub & Van Loan, Alg. 8.6.2:
 // Wilkinson shift from the trailing 2×2 of BᵀB, bulge chasing), with zero-diagonal deflation by rotation
 // chasing. (4) Signs made positive and values sorted descending.
-import { axpyv, dotv, ld, rotv, st } from './simd';
+import { axpyv, dotv, ld, madd, rotv, st } from './simd';
 import { transpose } from './elementwise';
 
 const EPS: f64 = 2.220446049250313e-16;
@@ -15,7 +15,7 @@ const EPS: f64 = 2.220446049250313e-16;
 export function svdWorkspaceBytes(m: i32, n: i32): usize {
   const big = <usize>max(m, n);
   const small = <usize>min(m, n);
-  return (<usize>2 * <usize>m * <usize>n + small * small + 6 * big + 8) << 3;
+  return (<usize>2 * <usize>m * <usize>n + small * small + 10 * big + 16) << 3;
 }
 
 function rowPtr(base: usize, i: i32, ld_: i32): usize {
@@ -163,9 +163,86 @@ function givens(y: f64, z: f64): f64 {
   return Math.hypot(y, z);
 }
 
+// Apply the rotation sequence (c_k, s_k), k = l..h−1, to rows l..h of `base` (row length len):
+// rows (k, k+1) ← (c·row_k + s·row_{k+1}, c·row_{k+1} − s·row_k) in increasing k (LAPACK dlasr's
+// "variable pivot, forward" order). Three consecutive rotations are applied together to four rows,
+// streaming along the rows, so the two middle rows stay in registers between rotations.
+function applyRotations(base: usize, len: i32, l: i32, h: i32, cs: usize, sn: usize): void {
+  const stride = (<usize>len) << 3;
+  let k = l;
+  for (; k + 3 <= h; k += 3) {
+    const r0 = base + <usize>k * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    const c0 = f64x2.splat(ld(cs, k));
+    const s0 = f64x2.splat(ld(sn, k));
+    const n0 = f64x2.splat(-ld(sn, k));
+    const c1 = f64x2.splat(ld(cs, k + 1));
+    const s1 = f64x2.splat(ld(sn, k + 1));
+    const n1 = f64x2.splat(-ld(sn, k + 1));
+    const c2 = f64x2.splat(ld(cs, k + 2));
+    const s2 = f64x2.splat(ld(sn, k + 2));
+    const n2 = f64x2.splat(-ld(sn, k + 2));
+    let i = 0;
+    for (; i + 2 <= len; i += 2) {
+      const o = (<usize>i) << 3;
+      let a = v128.load(r0 + o);
+      let b = v128.load(r1 + o);
+      let c = v128.load(r2 + o);
+      let d = v128.load(r3 + o);
+      const a1 = madd(c0, a, f64x2.mul(s0, b));
+      b = madd(c0, b, f64x2.mul(n0, a));
+      a = a1;
+      const b1 = madd(c1, b, f64x2.mul(s1, c));
+      c = madd(c1, c, f64x2.mul(n1, b));
+      b = b1;
+      const c1v = madd(c2, c, f64x2.mul(s2, d));
+      d = madd(c2, d, f64x2.mul(n2, c));
+      c = c1v;
+      v128.store(r0 + o, a);
+      v128.store(r1 + o, b);
+      v128.store(r2 + o, c);
+      v128.store(r3 + o, d);
+    }
+    for (; i < len; i++) {
+      let a = ld(r0, i);
+      let b = ld(r1, i);
+      let c = ld(r2, i);
+      let d = ld(r3, i);
+      let t = ld(cs, k) * a + ld(sn, k) * b;
+      b = ld(cs, k) * b - ld(sn, k) * a;
+      a = t;
+      t = ld(cs, k + 1) * b + ld(sn, k + 1) * c;
+      c = ld(cs, k + 1) * c - ld(sn, k + 1) * b;
+      b = t;
+      t = ld(cs, k + 2) * c + ld(sn, k + 2) * d;
+      d = ld(cs, k + 2) * d - ld(sn, k + 2) * c;
+      c = t;
+      st(r0, i, a);
+      st(r1, i, b);
+      st(r2, i, c);
+      st(r3, i, d);
+    }
+  }
+  for (; k < h; k++)
+    rotv(base + <usize>k * stride, base + <usize>(k + 1) * stride, len, ld(cs, k), ld(sn, k));
+}
+
 // Implicit-shift QR on the bidiagonal (d, e), rotating rows of Ut (length M) and Vt (length N).
 // Returns 0 on convergence, 1 when the step budget is exhausted.
-function bidiagonalQR(M: i32, N: i32, d: usize, e: usize, Ut: usize, Vt: usize): i32 {
+function bidiagonalQR(
+  M: i32,
+  N: i32,
+  d: usize,
+  e: usize,
+  Ut: usize,
+  Vt: usize,
+  cR: usize,
+  sR: usize,
+  cL: usize,
+  sL: usize,
+): i32 {
   let bnorm = 0.0;
   for (let i = 0; i < N; i++) {
     const v = abs(ld(d, i)) + (i + 1 < N ? abs(ld(e, i)) : 0.0);
@@ -267,7 +344,8 @@ function bidiagonalQR(M: i32, N: i32, d: usize, e: usize, Ut: usize, Vt: usize):
       const bulge = s * dk1;
       dk1 = c * dk1;
       dk = f;
-      rotv(rowPtr(Vt, k, N), rowPtr(Vt, k + 1, N), N, c, s);
+      st(cR, k, c);
+      st(sR, k, s);
       // Left rotation of rows (k, k+1) zeroing the bulge below the diagonal.
       r = givens(dk, bulge);
       c = 1.0;
@@ -289,8 +367,11 @@ function bidiagonalQR(M: i32, N: i32, d: usize, e: usize, Ut: usize, Vt: usize):
         st(e, k + 1, c * ek1);
         y = ek;
       }
-      rotv(rowPtr(Ut, k, M), rowPtr(Ut, k + 1, M), M, c, s);
+      st(cL, k, c);
+      st(sL, k, s);
     }
+    applyRotations(Vt, N, l, h, cR, sR);
+    applyRotations(Ut, M, l, h, cL, sL);
   }
   return 0;
 }
@@ -329,6 +410,14 @@ export function svd(m: i32, n: i32, a: usize, u: usize, s: usize, vt: usize, wor
   const wl = p;
   p += (<usize>(M + 1)) << 3;
   const vtmp = p;
+  p += (<usize>(M + 1)) << 3;
+  const cR = p;
+  p += (<usize>(N + 1)) << 3;
+  const sR = p;
+  p += (<usize>(N + 1)) << 3;
+  const cL = p;
+  p += (<usize>(N + 1)) << 3;
+  const sL = p;
   if (tall) memory.copy(W, a, (<usize>m * <usize>n) << 3);
   else transpose(m, n, a, W);
   // Scale to unit max-abs so squares in the shift computation neither overflow nor underflow.
@@ -343,7 +432,7 @@ export function svd(m: i32, n: i32, a: usize, u: usize, s: usize, vt: usize, wor
   bidiagonalize(M, N, W, s, e, tauL, tauR, g, wl, vtmp);
   formUt(M, N, W, tauL, Ut, vtmp);
   formVt(N, W, tauR, Vt, vtmp);
-  const status = bidiagonalQR(M, N, s, e, Ut, Vt);
+  const status = bidiagonalQR(M, N, s, e, Ut, Vt, cR, sR, cL, sL);
   for (let i = 0; i < N; i++) {
     const v = ld(s, i);
     if (v < 0.0) {

@@ -585,7 +585,7 @@ export class Kernels {
     const big = Math.max(m, n);
     this.#reserve(
       routine,
-      Kernels.#inBytes([a]) + (out ? 0 : (m * k + k + k * n) * 8) + (2 * m * n + k * k + 6 * big + 8) * 8,
+      Kernels.#inBytes([a]) + (out ? 0 : (m * k + k + k * n) * 8) + (2 * m * n + k * k + 10 * big + 16) * 8,
     );
     const temps: number[] = [];
     try {
