@@ -8,6 +8,7 @@
 // chasing. (4) Signs made positive and values sorted descending.
 import { axpyv, dotv, ld, madd, rotv, st } from './simd';
 import { transpose } from './elementwise';
+import { gemm } from './gemm';
 
 const EPS: f64 = 2.220446049250313e-16;
 
@@ -15,7 +16,15 @@ const EPS: f64 = 2.220446049250313e-16;
 export function svdWorkspaceBytes(m: i32, n: i32): usize {
   const big = <usize>max(m, n);
   const small = <usize>min(m, n);
-  return (<usize>2 * <usize>m * <usize>n + small * small + 10 * big + 16) << 3;
+  return (
+    (<usize>2 * <usize>m * <usize>n +
+      small * small +
+      10 * big +
+      16 +
+      3 * big * <usize>NB +
+      2 * <usize>(NB * NB)) <<
+    3
+  );
 }
 
 function rowPtr(base: usize, i: i32, ld_: i32): usize {
@@ -119,43 +128,106 @@ function bidiagonalize(
   }
 }
 
-// Uᵀ (N×M) = [I 0]·H_{N−1}⋯H_0, built backward; only rows ≥ j and columns ≥ j change at step j.
-function formUt(M: i32, N: i32, W: usize, tauL: usize, Ut: usize, v: usize): void {
-  memory.fill(Ut, 0, (<usize>N * <usize>M) << 3);
-  for (let i = 0; i < N; i++) st(rowPtr(Ut, i, M), i, 1.0);
-  for (let j = N - 1; j >= 0; j--) {
-    const t = ld(tauL, j);
-    if (t == 0.0) continue;
-    st(v, j, 1.0);
-    for (let i = j + 1; i < M; i++) st(v, i, ld(rowPtr(W, i, N), j));
-    const len = M - j;
-    const vj = v + ((<usize>j) << 3);
-    for (let r = j; r < N; r++) {
-      const row = rowPtr(Ut, r, M) + ((<usize>j) << 3);
-      const dp = dotv(row, vj, len);
-      axpyv(-t * dp, vj, row, len);
+const NB: i32 = 32;
+
+// Blocked reflector accumulation (compact WY, Schreiber & Van Loan 1989): a block of nb reflectors
+// H_0⋯H_{nb−1} = I − Y·T·Yᵀ with Y (len×nb, unit lower trapezoidal) and T upper triangular, T built
+// column by column as LAPACK dlarft does: T[0:c, c] = −τ_c·T[0:c, 0:c]·(Yᵀ·Y)[0:c, c].
+function formT(Y: usize, len: i32, nb: i32, tau: usize, T: usize, G: usize, gemmWork: usize): void {
+  gemm(1, 0, nb, nb, len, 1.0, Y, nb, Y, nb, 0.0, G, nb, gemmWork);
+  memory.fill(T, 0, (<usize>(nb * nb)) << 3);
+  for (let c = 0; c < nb; c++) {
+    const tc = ld(tau, c);
+    st(T, c * nb + c, tc);
+    for (let r = 0; r < c; r++) {
+      let acc = 0.0;
+      for (let q = r; q < c; q++) acc += ld(T, r * nb + q) * ld(G, q * nb + c);
+      st(T, r * nb + c, -tc * acc);
     }
   }
 }
 
-// Vᵀ (N×N) = G_{N−3}⋯G_0, built as I·G_{N−3}⋯G_0; only rows and columns > j change at step j.
-function formVt(N: i32, W: usize, tauR: usize, Vt: usize, v: usize): void {
+// X[rows×len] ← X·(I − Y·T·Yᵀ)ᵀ = X − ((X·Y)·Tᵀ)·Yᵀ, X with leading dimension ldx: three GEMMs.
+function applyBlockRight(
+  X: usize,
+  ldx: i32,
+  rows: i32,
+  len: i32,
+  Y: usize,
+  T: usize,
+  nb: i32,
+  Z: usize,
+  Z2: usize,
+  gemmWork: usize,
+): void {
+  gemm(0, 0, rows, nb, len, 1.0, X, ldx, Y, nb, 0.0, Z, nb, gemmWork);
+  gemm(0, 1, rows, nb, nb, 1.0, Z, nb, T, nb, 0.0, Z2, nb, gemmWork);
+  gemm(0, 1, rows, len, nb, -1.0, Z2, nb, Y, nb, 1.0, X, ldx, gemmWork);
+}
+
+// Uᵀ (N×M) = [I 0]·H_{N−1}⋯H_0, built backward a block of NB reflectors at a time; the block
+// starting at j0 changes only rows ≥ j0 and columns ≥ j0.
+function formUt(
+  M: i32,
+  N: i32,
+  W: usize,
+  tauL: usize,
+  Ut: usize,
+  Y: usize,
+  T: usize,
+  G: usize,
+  Z: usize,
+  Z2: usize,
+  gw: usize,
+): void {
+  memory.fill(Ut, 0, (<usize>N * <usize>M) << 3);
+  for (let i = 0; i < N; i++) st(rowPtr(Ut, i, M), i, 1.0);
+  const last = ((N - 1) / NB) * NB;
+  for (let j0 = last; j0 >= 0; j0 -= NB) {
+    const nb = min(NB, N - j0);
+    const len = M - j0;
+    // Y[i − j0, c] = v_{j0+c}[i]: zero above the unit diagonal, then column j0+c of W.
+    for (let i = 0; i < len; i++) {
+      const src = rowPtr(W, j0 + i, N) + ((<usize>j0) << 3);
+      const dst = Y + ((<usize>(i * nb)) << 3);
+      for (let c = 0; c < nb; c++) st(dst, c, i > c ? ld(src, c) : i == c ? 1.0 : 0.0);
+    }
+    formT(Y, len, nb, tauL + ((<usize>j0) << 3), T, G, gw);
+    applyBlockRight(rowPtr(Ut, j0, M) + ((<usize>j0) << 3), M, N - j0, len, Y, T, nb, Z, Z2, gw);
+  }
+}
+
+// Vᵀ (N×N) = G_{N−2}⋯G_0 (G_j acts on indices > j), built as I·G_{N−2}⋯G_0 a block at a time; the
+// block starting at j0 changes only rows and columns > j0.
+function formVt(
+  N: i32,
+  W: usize,
+  tauR: usize,
+  Vt: usize,
+  Y: usize,
+  T: usize,
+  G: usize,
+  Z: usize,
+  Z2: usize,
+  gw: usize,
+): void {
   memory.fill(Vt, 0, (<usize>N * <usize>N) << 3);
   for (let i = 0; i < N; i++) st(rowPtr(Vt, i, N), i, 1.0);
-  for (let j = N - 2; j >= 0; j--) {
-    const t = ld(tauR, j);
-    if (t == 0.0) continue;
-    const c1 = j + 1;
-    const top = rowPtr(W, j, N);
-    st(v, c1, 1.0);
-    for (let c = c1 + 1; c < N; c++) st(v, c, ld(top, c));
-    const len = N - c1;
-    const vc = v + ((<usize>c1) << 3);
-    for (let r = c1; r < N; r++) {
-      const row = rowPtr(Vt, r, N) + ((<usize>c1) << 3);
-      const dp = dotv(row, vc, len);
-      axpyv(-t * dp, vc, row, len);
+  const count = N - 1; // reflectors j = 0..N−2 (trailing ones have τ = 0)
+  if (count <= 0) return;
+  const last = ((count - 1) / NB) * NB;
+  for (let j0 = last; j0 >= 0; j0 -= NB) {
+    const nb = min(NB, count - j0);
+    const len = N - j0 - 1;
+    // Y[i, c] = v_{j0+c}[j0+1+i]: zero above the unit diagonal, then row j0+c of W.
+    for (let i = 0; i < len; i++) {
+      const dst = Y + ((<usize>(i * nb)) << 3);
+      for (let c = 0; c < nb; c++) {
+        st(dst, c, i > c ? ld(rowPtr(W, j0 + c, N), j0 + 1 + i) : i == c ? 1.0 : 0.0);
+      }
     }
+    formT(Y, len, nb, tauR + ((<usize>j0) << 3), T, G, gw);
+    applyBlockRight(rowPtr(Vt, j0 + 1, N) + ((<usize>(j0 + 1)) << 3), N, len, len, Y, T, nb, Z, Z2, gw);
   }
 }
 
@@ -392,7 +464,16 @@ function swapRows(a: usize, b: usize, n: i32): void {
  * a (m×n, untouched) → u (m×k), s (k), vt (k×n), k = min(m, n). Returns 0, or 1 if the bidiagonal QR
  * did not converge. `work` has svdWorkspaceBytes(m, n).
  */
-export function svd(m: i32, n: i32, a: usize, u: usize, s: usize, vt: usize, work: usize): i32 {
+export function svd(
+  m: i32,
+  n: i32,
+  a: usize,
+  u: usize,
+  s: usize,
+  vt: usize,
+  work: usize,
+  gemmWork: usize,
+): i32 {
   const tall = m >= n;
   const M = tall ? m : n;
   const N = tall ? n : m;
@@ -418,6 +499,16 @@ export function svd(m: i32, n: i32, a: usize, u: usize, s: usize, vt: usize, wor
   const cL = p;
   p += (<usize>(N + 1)) << 3;
   const sL = p;
+  p += (<usize>(N + 1)) << 3;
+  const wyY = p;
+  p += (<usize>M * <usize>NB) << 3;
+  const wyT = p;
+  p += (<usize>(NB * NB)) << 3;
+  const wyG = p;
+  p += (<usize>(NB * NB)) << 3;
+  const wyZ = p;
+  p += (<usize>N * <usize>NB) << 3;
+  const wyZ2 = p;
   if (tall) memory.copy(W, a, (<usize>m * <usize>n) << 3);
   else transpose(m, n, a, W);
   // Scale to unit max-abs so squares in the shift computation neither overflow nor underflow.
@@ -430,8 +521,8 @@ export function svd(m: i32, n: i32, a: usize, u: usize, s: usize, vt: usize, wor
   const Ut = tall ? second : vt; // N×M: rows are left vectors of the tall problem
   const Vt = tall ? vt : second; // N×N
   bidiagonalize(M, N, W, s, e, tauL, tauR, g, wl, vtmp);
-  formUt(M, N, W, tauL, Ut, vtmp);
-  formVt(N, W, tauR, Vt, vtmp);
+  formUt(M, N, W, tauL, Ut, wyY, wyT, wyG, wyZ, wyZ2, gemmWork);
+  formVt(N, W, tauR, Vt, wyY, wyT, wyG, wyZ, wyZ2, gemmWork);
   const status = bidiagonalQR(M, N, s, e, Ut, Vt, cR, sR, cL, sL);
   for (let i = 0; i < N; i++) {
     const v = ld(s, i);

@@ -61,7 +61,16 @@ export interface KernelExports {
   qrWorkspaceBytes(m: number, n: number): number;
   qr(m: number, n: number, a: number, q: number, r: number, work: number): number;
   svdWorkspaceBytes(m: number, n: number): number;
-  svd(m: number, n: number, a: number, u: number, s: number, vt: number, work: number): number;
+  svd(
+    m: number,
+    n: number,
+    a: number,
+    u: number,
+    s: number,
+    vt: number,
+    work: number,
+    gemmWork: number,
+  ): number;
   svcTrainWorkspaceBytes(n: number, cacheRows: number): number;
   svcPredictWorkspaceBytes(nSV: number, d: number): number;
   svcTrain(

@@ -585,7 +585,9 @@ export class Kernels {
     const big = Math.max(m, n);
     this.#reserve(
       routine,
-      Kernels.#inBytes([a]) + (out ? 0 : (m * k + k + k * n) * 8) + (2 * m * n + k * k + 10 * big + 16) * 8,
+      Kernels.#inBytes([a]) +
+        (out ? 0 : (m * k + k + k * n) * 8) +
+        (2 * m * n + k * k + 10 * big + 16 + 96 * big + 2048) * 8,
     );
     const temps: number[] = [];
     try {
@@ -596,7 +598,7 @@ export class Kernels {
       const vt = this.#out(routine, k * n, out?.vt, temps);
       const w = this.#scratch(routine, this.#x.svdWorkspaceBytes(m, n) >>> 0, temps);
       if (k > 0) {
-        const status = this.#run(routine, () => this.#x.svd(m, n, sa.ptr, u, s, vt, w));
+        const status = this.#run(routine, () => this.#x.svd(m, n, sa.ptr, u, s, vt, w, this.#gemmWork));
         if (status !== 0)
           throw new ConvergenceError(
             `svd: the bidiagonal QR iteration did not converge for a ${m}×${n} input`,
