@@ -7,8 +7,9 @@
 //
 // Sequential = one request in flight; pipelined = PIPELINE_DEPTH requests in flight (wukong: one mget of
 // that many keys; raw: that many getBuffer calls issued together, which ioredis writes back to back).
-// Each cell is the best of REPEATS runs, alternating store and raw client; the machine is shared, so treat
-// the figures as noisy.
+// The machine is shared and its load drifts, so the store and the raw client are measured interleaved at
+// fine grain (alternating single operations, batches, or rounds of fan-in calls) over several passes, and
+// each figure is total work / total time of its own slices: drift hits both columns alike.
 import { Cluster, Redis } from 'ioredis';
 import {
   MemoryStore,
@@ -24,12 +25,18 @@ import { startCluster, startShards, stopAll, type RedisProcess } from '../test/h
 
 const MiB = 1024 * 1024;
 const TTL_MS = 600_000;
-const REPEATS = 3;
+const REPEATS = 2;
 const PIPELINE_DEPTH = 16;
-const FANIN_CALLS = 24_000;
+/** Fan-in calls per client and in-flight level, cut into alternating rounds (more, shorter rounds at 1 in flight). */
+const FANIN_CALLS = 32_768;
+const FANIN_ROUND_CALLS: Record<number, number> = { 1: 16, 256: 2048 };
 const FANIN_IN_FLIGHT = [1, 256];
-const FANIN_REPEATS = 6;
 const FANIN_IN_DEGREE = 4;
+/**
+ * The raw ioredis baseline uses the connection options the store sets by default (a per-command timeout,
+ * one retry), so the comparison isolates what this package adds on top of ioredis.
+ */
+const SAME_CONNECTION_OPTIONS = { commandTimeout: 5000, connectTimeout: 5000, maxRetriesPerRequest: 1 };
 
 interface RawTarget {
   readonly name: string;
@@ -59,11 +66,6 @@ function payload(size: number): Buffer {
 
 function valueCount(size: number): number {
   return size >= 32 * MiB ? 12 : 256;
-}
-
-/** MB/s (10^6 bytes) of `ops` operations of `size` bytes that took `ms`. */
-function mbps(size: number, ops: number, ms: number): number {
-  return (size * ops) / 1e6 / (ms / 1000);
 }
 
 /** The operations measured, as done by @wukong/storage or by raw ioredis. */
@@ -110,58 +112,102 @@ interface Figures {
   pipe: number;
 }
 
-async function throughput(client: Client, job: string, size: number): Promise<Figures> {
+/** Accumulated work and time of one client in one measurement. */
+class Tally {
+  units = 0;
+  ms = 0;
+  async time<T>(units: number, op: () => Promise<T>): Promise<T> {
+    const t0 = now();
+    const result = await op();
+    this.ms += now() - t0;
+    this.units += units;
+    return result;
+  }
+  rate(): number {
+    return this.units / (this.ms / 1000);
+  }
+}
+
+type Pair = { name: string; client: Client; job: string }[];
+
+/** put / get / pipelined get of `size`-byte values, store and raw interleaved operation by operation. */
+async function throughput(pair: Pair, size: number): Promise<Map<string, Figures>> {
   const value = payload(size);
   const n = valueCount(size);
-  const ks = Array.from({ length: n }, (_, i) => keys.out(job, i));
-  let t0 = now();
-  for (const key of ks) await client.set(key, value);
-  const put = mbps(size, n, now() - t0);
-  t0 = now();
-  for (const key of ks) {
-    const v = await client.get(key);
-    if (v === null || v.byteLength !== size) throw new Error(`lost ${key}`);
+  const tallies = new Map(
+    pair.map((c) => [c.name, { put: new Tally(), get: new Tally(), pipe: new Tally() }]),
+  );
+  const keyLists = new Map(
+    pair.map((c) => [c.name, Array.from({ length: n }, (_, i) => keys.out(c.job, i))]),
+  );
+  for (let pass = 0; pass < REPEATS; pass++) {
+    const order = pass % 2 === 0 ? pair : [...pair].reverse();
+    for (let i = 0; i < n; i++) {
+      for (const c of order) {
+        const key = (keyLists.get(c.name) as string[])[i] as string;
+        await tallies.get(c.name)?.put.time(size, () => c.client.set(key, value));
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      for (const c of order) {
+        const key = (keyLists.get(c.name) as string[])[i] as string;
+        const v = await tallies.get(c.name)?.get.time(size, () => c.client.get(key));
+        if (v === null || v?.byteLength !== size) throw new Error(`lost ${key}`);
+      }
+    }
+    const depth = Math.min(PIPELINE_DEPTH, n);
+    for (let i = 0; i < n; i += depth) {
+      for (const c of order) {
+        const batch = (keyLists.get(c.name) as string[]).slice(i, i + depth);
+        const values = await tallies
+          .get(c.name)
+          ?.pipe.time(size * batch.length, () => c.client.getMany(batch));
+        if (values?.some((v) => v === null)) throw new Error('lost a value');
+      }
+    }
+    for (const c of pair) await c.client.del(keyLists.get(c.name) as string[]);
   }
-  const get = mbps(size, n, now() - t0);
-  const depth = Math.min(PIPELINE_DEPTH, n);
-  t0 = now();
-  for (let i = 0; i < n; i += depth) {
-    const values = await client.getMany(ks.slice(i, i + depth));
-    if (values.some((v) => v === null)) throw new Error('lost a value');
-  }
-  const pipe = mbps(size, n, now() - t0);
-  await client.del(ks);
-  return { put, get, pipe };
+  const out = new Map<string, Figures>();
+  for (const [name, t] of tallies)
+    out.set(name, { put: t.put.rate() / 1e6, get: t.get.rate() / 1e6, pipe: t.pipe.rate() / 1e6 });
+  return out;
 }
 
-/** Runs `total` calls with at most `inFlight` outstanding; returns calls per second. */
-async function callsPerSecond(
-  total: number,
+/**
+ * Fan-in calls per second with `inFlight` calls outstanding: rounds of `round` calls, alternating between
+ * the clients, `rounds` rounds each.
+ */
+async function fanInRates(
+  pair: Pair,
   inFlight: number,
-  call: (i: number) => Promise<unknown>,
-): Promise<number> {
-  let next = 0;
-  const t0 = now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < total) await call(next++);
-    }),
-  );
-  return total / ((now() - t0) / 1000);
-}
-
-function fanInRate(client: Client, job: string, total: number, inFlight: number): Promise<number> {
-  return callsPerSecond(total, inFlight, (i) =>
-    client.fanIn(job, Math.floor(i / FANIN_IN_DEGREE), i % FANIN_IN_DEGREE),
-  );
-}
-
-function maxFigures(a: Figures | undefined, b: Figures): Figures {
-  return a ? { put: Math.max(a.put, b.put), get: Math.max(a.get, b.get), pipe: Math.max(a.pipe, b.pipe) } : b;
+  round: number,
+  rounds: number,
+): Promise<Map<string, number>> {
+  const tallies = new Map(pair.map((c) => [c.name, new Tally()]));
+  let child = 0;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? pair : [...pair].reverse();
+    for (const c of order) {
+      const base = child;
+      child += round / FANIN_IN_DEGREE;
+      let next = 0;
+      await tallies.get(c.name)?.time(round, () =>
+        Promise.all(
+          Array.from({ length: inFlight }, async () => {
+            while (next < round) {
+              const i = next++;
+              await c.client.fanIn(c.job, base + Math.floor(i / FANIN_IN_DEGREE), i % FANIN_IN_DEGREE);
+            }
+          }),
+        ),
+      );
+    }
+  }
+  return new Map([...tallies].map(([name, t]) => [name, t.rate()]));
 }
 
 function rawShards(servers: readonly RedisProcess[]): RawTarget {
-  const clients = servers.map((s) => new Redis({ host: s.host, port: s.port }));
+  const clients = servers.map((s) => new Redis({ host: s.host, port: s.port, ...SAME_CONNECTION_OPTIONS }));
   const owner = slotRanges(servers.length);
   return {
     name: 'raw',
@@ -171,7 +217,10 @@ function rawShards(servers: readonly RedisProcess[]): RawTarget {
 }
 
 function rawCluster(nodes: readonly RedisProcess[]): RawTarget {
-  const cluster = new Cluster(nodes.map((n) => ({ host: n.host, port: n.port })));
+  const cluster = new Cluster(
+    nodes.map((n) => ({ host: n.host, port: n.port })),
+    { redisOptions: SAME_CONNECTION_OPTIONS },
+  );
   return { name: 'raw', clientFor: () => cluster, close: () => cluster.disconnect() };
 }
 
@@ -179,25 +228,20 @@ function rawCluster(nodes: readonly RedisProcess[]): RawTarget {
  * Measures one backend. Runs alternate between the store and raw ioredis (so drift in the machine's load
  * hits both alike) after one unrecorded warm-up run of each; every cell is the best of REPEATS runs.
  */
+/** Measures one backend, after one unrecorded warm-up of each client. */
 async function benchBackend(backend: string, store: Store, raw: RawTarget | undefined): Promise<void> {
   const tag = backend.replace(/\W/g, '');
-  const clients: [string, Client][] = [['wukong', storeClient(store)]];
-  if (raw) clients.push(['raw', rawClient(raw)]);
-  for (const [, client] of clients) await throughput(client, `warm-${tag}`, MiB);
+  const pair: Pair = [{ name: 'wukong', client: storeClient(store), job: `w-${tag}` }];
+  if (raw) pair.push({ name: 'raw', client: rawClient(raw), job: `r-${tag}` });
+  await throughput(
+    pair.map((c) => ({ ...c, job: `${c.job}-warm` })),
+    MiB,
+  );
   for (const size of [1 * MiB, 32 * MiB]) {
     const label = `${size / MiB} MiB`;
-    const bestOf = new Map<string, Figures>();
-    for (let rep = 0; rep < REPEATS; rep++) {
-      const order = rep % 2 === 0 ? clients : [...clients].reverse();
-      for (const [name, client] of order) {
-        bestOf.set(
-          name,
-          maxFigures(bestOf.get(name), await throughput(client, `b-${tag}-${name}-${size}`, size)),
-        );
-      }
-    }
-    const ours = bestOf.get('wukong') as Figures;
-    const theirs = bestOf.get('raw');
+    const figures = await throughput(pair, size);
+    const ours = figures.get('wukong') as Figures;
+    const theirs = figures.get('raw');
     rows.push({ backend, op: `put ${label} sequential`, wukong: ours.put, raw: theirs?.put, unit: 'MB/s' });
     if (raw) {
       rows.push({ backend, op: `get ${label} sequential`, wukong: ours.get, raw: theirs?.get, unit: 'MB/s' });
@@ -218,23 +262,14 @@ async function benchBackend(backend: string, store: Store, raw: RawTarget | unde
     }
   }
   for (const inFlight of FANIN_IN_FLIGHT) {
-    const total = inFlight === 1 ? FANIN_CALLS / 8 : FANIN_CALLS;
-    const rates = new Map<string, number>();
-    for (const [, client] of clients) await fanInRate(client, `fwarm-${tag}-${inFlight}`, total, inFlight);
-    for (let rep = 0; rep < FANIN_REPEATS; rep++) {
-      const order = rep % 2 === 0 ? clients : [...clients].reverse();
-      for (const [name, client] of order) {
-        const rate = await fanInRate(client, `f-${tag}-${name}-${inFlight}-${rep}`, total, inFlight);
-        rates.set(name, Math.max(rates.get(name) ?? 0, rate));
-      }
-    }
-    rows.push({
-      backend,
-      op: `fanIn script, ${inFlight} in flight`,
-      wukong: rates.get('wukong') as number,
-      raw: rates.get('raw'),
-      unit: 'calls/s',
-    });
+    const round = FANIN_ROUND_CALLS[inFlight] ?? 2048;
+    const calls = inFlight === 1 ? FANIN_CALLS / 8 : FANIN_CALLS;
+    const warm = pair.map((c) => ({ ...c, job: `${c.job}-fwarm${inFlight}` }));
+    await fanInRates(warm, inFlight, round, Math.max(1, calls / round / 8));
+    const measured = pair.map((c) => ({ ...c, job: `${c.job}-f${inFlight}` }));
+    const rates = await fanInRates(measured, inFlight, round, calls / round);
+    const op = `fanIn script, ${inFlight} in flight`;
+    rows.push({ backend, op, wukong: rates.get('wukong') as number, raw: rates.get('raw'), unit: 'calls/s' });
     printRows(rows.slice(-1));
   }
 }

@@ -1,6 +1,16 @@
 // @wukong/storage: the sharded store of Wukong-TS (DESIGN.md §5).
 export type { Store, StoreKind, AppendEventOptions, ReadEventsOptions, StreamEvent } from './store.js';
-export { keys, taskKeys, hashTag, slotOf, chunkKey, jobKeyPattern, isJobKey, type TaskRef } from './keys.js';
+export {
+  keys,
+  taskKeys,
+  hashTag,
+  sameHashTag,
+  slotOf,
+  chunkKey,
+  jobKeyPattern,
+  isJobKey,
+  type TaskRef,
+} from './keys.js';
 export {
   StorageError,
   StorageErrorCode,

@@ -76,6 +76,24 @@ export function hashTag(key: string): string {
   return key.slice(open + 1, close);
 }
 
+/** Whether two keys have the same hash tag (hence the same slot), without building substrings. */
+export function sameHashTag(a: string, b: string): boolean {
+  const [aStart, aEnd] = tagBounds(a);
+  const [bStart, bEnd] = tagBounds(b);
+  const length = aEnd - aStart;
+  if (length !== bEnd - bStart) return false;
+  for (let i = 0; i < length; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
+  return true;
+}
+
+function tagBounds(key: string): [number, number] {
+  const open = key.indexOf('{');
+  if (open < 0) return [0, key.length];
+  const close = key.indexOf('}', open + 1);
+  if (close < 0 || close === open + 1) return [0, key.length];
+  return [open + 1, close];
+}
+
 /** The Redis Cluster slot (0..16383) of a key. */
 export function slotOf(key: string): number {
   return calculateSlot(key);

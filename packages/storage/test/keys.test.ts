@@ -7,6 +7,7 @@ import {
   isJobKey,
   jobKeyPattern,
   keys,
+  sameHashTag,
   slotOf,
   taskKeys,
   chunkKey,
@@ -84,5 +85,24 @@ describe('keys', () => {
     for (const key of theirs) expect(isJobKey('j1', key)).toBe(false);
     expect(jobKeyPattern('j1')).toBe('wk:*{j1[}:#]*');
     expect(jobKeyPattern('a*b')).toBe('wk:*{a\\*b[}:#]*');
+  });
+});
+
+describe('sameHashTag', () => {
+  it('agrees with comparing hashTag results', () => {
+    const samples = [
+      'wk:{a:1}:in',
+      'wk:{a:1}:trigger',
+      'wk:{a:2}:in',
+      'plain',
+      'plain',
+      'x{}y',
+      'x{}y',
+      '{a:1}',
+      'a{b',
+      'wk:{a:1',
+    ];
+    for (const a of samples)
+      for (const b of samples) expect(sameHashTag(a, b)).toBe(hashTag(a) === hashTag(b));
   });
 });

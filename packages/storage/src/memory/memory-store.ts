@@ -21,7 +21,7 @@ import {
   ValueTooLarge,
   WrongKeyType,
 } from '../errors.js';
-import { hashTag, isJobKey, keys as keyOf, taskKeys, type TaskRef } from '../keys.js';
+import { isJobKey, sameHashTag, keys as keyOf, taskKeys, type TaskRef } from '../keys.js';
 import {
   checkTtlMs,
   resolveMemoryOptions,
@@ -122,8 +122,10 @@ export class MemoryStore implements Store {
     const now = Date.now();
     return keys.map((key) => {
       const entry = this.#keyspace.get(key, now);
-      // MGET answers nil for keys of another type rather than failing the whole call.
-      return entry?.type === 'string' ? entry.value : null;
+      if (entry === undefined) return null;
+      // As on Redis, where mget is a GET per key: reading a set or stream as a value is a caller bug.
+      if (entry.type !== 'string') throw new WrongKeyType(key, MEMORY_SHARD);
+      return entry.value;
     });
   }
 
@@ -173,10 +175,10 @@ export class MemoryStore implements Store {
       throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
     }
     // The same rule as the Redis stores, so what passes here passes there.
-    const tag = hashTag(first);
     for (const key of keys) {
-      if (hashTag(key) !== tag)
+      if (!sameHashTag(first, key)) {
         throw new ScriptRejected(name, key, -3, `keys do not share the hash tag of ${first}`);
+      }
     }
     const argv = args.map((a) => {
       if (!(a instanceof Uint8Array)) return a;

@@ -19,7 +19,7 @@ import {
   planChunks,
   type ChunkManifest,
 } from '../chunking.js';
-import { hashTag, jobKeyPattern, keys as keyOf, taskKeys, type TaskRef } from '../keys.js';
+import { jobKeyPattern, keys as keyOf, sameHashTag, taskKeys, type TaskRef } from '../keys.js';
 import { checkTtlMs, type ResolvedRedisStoreOptions } from '../options.js';
 import {
   parseReply,
@@ -272,11 +272,13 @@ export class RedisStore implements Store {
     args: readonly ScriptArg[],
   ): Promise<ScriptResult<N>> {
     let target: CommandTarget;
-    let evalArgs: CommandArg[];
     let spec: ScriptSpec;
-    let first: string;
+    let evalArgs: CommandArg[];
+    const first = keys[0] ?? '-';
     try {
-      ({ spec, first, argv: evalArgs } = this.#prepareScript(name, keys, args));
+      this.#checkOpen();
+      spec = scriptSpec(name);
+      evalArgs = scriptCallArgs(name, spec, keys, args, this.options.chunkBytes);
       target = this.topology.targetFor(first);
     } catch (err) {
       return Promise.reject(err as Error);
@@ -293,43 +295,6 @@ export class RedisStore implements Store {
         );
       },
     );
-  }
-
-  /** Validates a script call; returns numkeys, keys and args as sent after the SHA / source. */
-  #prepareScript(
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly ScriptArg[],
-  ): { spec: ScriptSpec; first: string; argv: CommandArg[] } {
-    this.#checkOpen();
-    const spec = scriptSpec(name);
-    const first = keys[0];
-    if (keys.length !== spec.numKeys || first === undefined) {
-      throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
-    }
-    // Every key of a script must share the first key's hash tag (one slot: one shard, one cluster node):
-    // checked here, so a caller mixing tasks gets a typed error rather than CROSSSLOT from a cluster or a
-    // silent split on shards. Comparing tags is cheaper than hashing every key.
-    if (keys.length > 1) {
-      const tag = hashTag(first);
-      for (let i = 1; i < keys.length; i++) {
-        if (hashTag(keys[i] as string) !== tag) {
-          throw new ScriptRejected(name, keys[i] as string, -3, `keys do not share the hash tag of ${first}`);
-        }
-      }
-    }
-    const argv: CommandArg[] = [spec.numKeys, ...keys];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i] as ScriptArg;
-      if (typeof a === 'number' || typeof a === 'string') {
-        argv.push(a);
-      } else if (a.byteLength > this.options.chunkBytes) {
-        throw new ValueTooLarge(first, a.byteLength, this.options.chunkBytes, 'chunkBytes');
-      } else {
-        argv.push(asBuffer(a));
-      }
-    }
-    return { spec, first, argv };
   }
 
   async appendEvent(job: string, event: Uint8Array, opts: AppendEventOptions = {}): Promise<string> {
@@ -438,6 +403,39 @@ export class RedisStore implements Store {
     this.#closed = true;
     await this.topology.close();
   }
+}
+
+/**
+ * Validates a script call and builds what follows the SHA / source: numkeys, keys, args. Every key must
+ * share the first key's hash tag (one slot: one shard, one cluster node), so a caller mixing tasks gets a
+ * typed error rather than CROSSSLOT from a cluster or a silent split on shards.
+ */
+function scriptCallArgs(
+  name: ScriptName,
+  spec: ScriptSpec,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  maxArgBytes: number,
+): CommandArg[] {
+  const first = keys[0];
+  if (keys.length !== spec.numKeys || first === undefined) {
+    throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
+  }
+  const argv: CommandArg[] = [spec.numKeys, first];
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (!sameHashTag(first, key)) {
+      throw new ScriptRejected(name, key, -3, `keys do not share the hash tag of ${first}`);
+    }
+    argv.push(key);
+  }
+  for (const a of args) {
+    if (typeof a === 'number' || typeof a === 'string') argv.push(a);
+    else if (a.byteLength > maxArgBytes)
+      throw new ValueTooLarge(first, a.byteLength, maxArgBytes, 'chunkBytes');
+    else argv.push(asBuffer(a));
+  }
+  return argv;
 }
 
 /** The replies of a pipeline, throwing the first command error. */

@@ -12,6 +12,8 @@ import {
   ScriptRejection,
   StoreClosed,
   ValueTooLarge,
+  WrongKeyType,
+  CommandFailed,
   encodeTensor,
   decodeTensor,
   type Store,
@@ -526,6 +528,19 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       );
       await store.deleteJob(other);
       expect(await store.exists(keys.out(other, 0))).toBe(false);
+    });
+
+    it('reports a key of another type as WrongKeyType and a bad stream id as CommandFailed', async () => {
+      const job = jobId();
+      await store.runScript('fanIn', [keys.fanIn(job, 1), keys.trigger(job, 1)], [0, 2, TTL_MS]);
+      const wrong = await store.get(keys.fanIn(job, 1)).catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(WrongKeyType);
+      expect((wrong as WrongKeyType).key).toBe(keys.fanIn(job, 1));
+      const wrongMany = await store.mget([keys.out(job, 1), keys.fanIn(job, 1)]).catch((e: unknown) => e);
+      expect(wrongMany).toBeInstanceOf(WrongKeyType);
+      await store.appendEvent(job, bytes(2, 1));
+      const badId = await store.readEvents(job, 'not-an-id', { blockMs: 0 }).catch((e: unknown) => e);
+      expect(badId).toBeInstanceOf(CommandFailed);
     });
 
     it('throws StoreClosed after close', async () => {
