@@ -52,7 +52,6 @@ export class KeyIndex {
    * key is already present (nothing is added then).
    */
   add(key: string): number {
-    if (this.count >= this.capacity) throw new RangeError(`KeyIndex is full (${this.capacity} keys)`);
     let h = hashKey(key) & this.mask;
     for (;;) {
       const at = this.slots[h] as number;
@@ -60,6 +59,7 @@ export class KeyIndex {
       if (this.keys[at] === key) return -1 - at;
       h = (h + 1) & this.mask;
     }
+    if (this.count >= this.capacity) throw new RangeError(`KeyIndex is full (${this.capacity} keys)`);
     const index = this.count++;
     this.slots[h] = index;
     this.keys[index] = key;
