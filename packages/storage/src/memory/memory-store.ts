@@ -15,6 +15,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
   CommandFailed,
+  InvalidOption,
   ObjectLost,
   ScriptRejected,
   StoreClosed,
@@ -253,7 +254,9 @@ export class MemoryStore implements Store {
     const key = keyOf.events(job);
     const count = opts.count ?? DEFAULT_READ_COUNT;
     const blockMs = opts.blockMs;
-    if (!Number.isSafeInteger(blockMs) || blockMs < 0) checkTtlMs(blockMs, `blockMs of ${key}`);
+    if (!Number.isSafeInteger(blockMs) || blockMs < 0) {
+      throw new InvalidOption('blockMs', `must be an integer >= 0 for ${key}, got ${String(blockMs)}`);
+    }
     const entry = this.#keyspace.get(key);
     if (entry !== undefined && entry.type !== 'stream') throw new WrongKeyType(key, MEMORY_SHARD);
     const after: StreamId =

@@ -28,6 +28,8 @@ class ClusterTopology implements Topology {
   readonly cluster: Cluster;
   readonly #target: CommandTarget;
   readonly #idleBlocking: Cluster[] = [];
+  /** Every blocking client, idle or in use, so close() can end them all. */
+  readonly #allBlocking = new Set<Cluster>();
   readonly #startup: string;
   readonly #options: ResolvedRedisStoreOptions;
 
@@ -103,13 +105,16 @@ class ClusterTopology implements Topology {
         redisOptions: { ...this.cluster.options.redisOptions, commandTimeout: undefined },
       });
       client.on('error', () => undefined);
+      this.#allBlocking.add(client);
     }
     const leased = client;
     return {
       target: leased as unknown as CommandTarget,
       release: (broken: boolean) => {
-        if (broken) leased.disconnect();
-        else this.#idleBlocking.push(leased);
+        if (broken) {
+          this.#allBlocking.delete(leased);
+          leased.disconnect();
+        } else this.#idleBlocking.push(leased);
       },
     };
   }
@@ -138,7 +143,9 @@ class ClusterTopology implements Topology {
   }
 
   async close(): Promise<void> {
-    for (const client of this.#idleBlocking.splice(0)) client.disconnect();
+    this.#idleBlocking.length = 0;
+    for (const client of this.#allBlocking) client.disconnect();
+    this.#allBlocking.clear();
     this.cluster.disconnect();
   }
 }

@@ -6,7 +6,14 @@
 // (chunking.ts). Scripts run by EVALSHA and fall back to EVAL once when the server does not know the SHA
 // yet (NOSCRIPT: a fresh or restarted server); EVAL caches the script, so later calls hit EVALSHA again.
 // Blocking event reads take a dedicated connection from the topology so they never stall other commands.
-import { ObjectLost, ScriptRejected, ShardUnreachable, StoreClosed, ValueTooLarge } from '../errors.js';
+import {
+  InvalidOption,
+  ObjectLost,
+  ScriptRejected,
+  ShardUnreachable,
+  StoreClosed,
+  ValueTooLarge,
+} from '../errors.js';
 import {
   checkPlainValue,
   chunkSlice,
@@ -321,7 +328,9 @@ export class RedisStore implements Store {
     const key = keyOf.events(job);
     const count = opts.count ?? DEFAULT_READ_COUNT;
     const blockMs = opts.blockMs;
-    if (!Number.isSafeInteger(blockMs) || blockMs < 0) checkTtlMs(blockMs, `blockMs of ${key}`);
+    if (!Number.isSafeInteger(blockMs) || blockMs < 0) {
+      throw new InvalidOption('blockMs', `must be an integer >= 0 for ${key}, got ${String(blockMs)}`);
+    }
     const from = afterId === '0' ? '0-0' : afterId;
     if (blockMs === 0) {
       if (from === '$') return [];

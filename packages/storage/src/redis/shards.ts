@@ -33,6 +33,8 @@ interface Shard {
   readonly client: Redis;
   readonly target: CommandTarget;
   readonly idleBlocking: Redis[];
+  /** Every blocking connection, idle or in use, so close() can end them all. */
+  readonly allBlocking: Set<Redis>;
   lastError: Error | undefined;
 }
 
@@ -79,6 +81,7 @@ class ShardsTopology implements Topology {
         client,
         target: client as unknown as CommandTarget,
         idleBlocking: [],
+        allBlocking: new Set(),
         lastError: undefined,
       };
       // ioredis emits connection errors as events; callers see them as typed errors on their commands.
@@ -120,13 +123,16 @@ class ShardsTopology implements Topology {
     if (!client) {
       client = shard.client.duplicate({ commandTimeout: undefined });
       client.on('error', () => undefined);
+      shard.allBlocking.add(client);
     }
     const leased = client;
     return {
       target: leased as unknown as CommandTarget,
       release: (broken: boolean) => {
-        if (broken) leased.disconnect();
-        else shard.idleBlocking.push(leased);
+        if (broken) {
+          shard.allBlocking.delete(leased);
+          leased.disconnect();
+        } else shard.idleBlocking.push(leased);
       },
     };
   }
@@ -145,7 +151,9 @@ class ShardsTopology implements Topology {
 
   async close(): Promise<void> {
     for (const shard of this.shards) {
-      for (const client of shard.idleBlocking.splice(0)) client.disconnect();
+      shard.idleBlocking.length = 0;
+      for (const client of shard.allBlocking) client.disconnect();
+      shard.allBlocking.clear();
       shard.client.disconnect();
     }
   }

@@ -14,6 +14,8 @@ import {
   ValueTooLarge,
   WrongKeyType,
   CommandFailed,
+  InvalidOption,
+  StorageError,
   encodeTensor,
   decodeTensor,
   type Store,
@@ -541,6 +543,26 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       await store.appendEvent(job, bytes(2, 1));
       const badId = await store.readEvents(job, 'not-an-id', { blockMs: 0 }).catch((e: unknown) => e);
       expect(badId).toBeInstanceOf(CommandFailed);
+    });
+
+    it('rejects a negative blockMs naming the option', async () => {
+      const err = await store.readEvents(jobId(), '0', { blockMs: -1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidOption);
+      expect((err as InvalidOption).option).toBe('blockMs');
+    });
+
+    it('close ends a pending blocking read instead of leaving it hanging', async () => {
+      const another = await target.openAnother();
+      const reading = another.readEvents(jobId(), '$', { blockMs: 30_000 }).then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+      await sleep(30);
+      await another.close();
+      const hung = new Promise((r) => setTimeout(() => r('hung'), 5_000));
+      const outcome = await Promise.race([reading, hung]);
+      expect(outcome).not.toBe('hung');
+      expect(outcome).toBeInstanceOf(StorageError);
     });
 
     it('throws StoreClosed after close', async () => {
