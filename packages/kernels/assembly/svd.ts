@@ -231,7 +231,12 @@ function formVt(
   }
 }
 
+// √(y² + z²): the plain formula when neither square can overflow or underflow (the input was scaled
+// to unit max-abs, so this is the common case), else Math.hypot.
 function givens(y: f64, z: f64): f64 {
+  const ay = abs(y);
+  const az = abs(z);
+  if (max(ay, az) < 1e150 && min(ay, az) > 1e-150) return Math.sqrt(y * y + z * z);
   return Math.hypot(y, z);
 }
 

@@ -18,7 +18,15 @@ import {
   ShapeError,
   WasmMemoryLimitError,
 } from './errors.js';
-import { resolveSvcParams, type SvcModel, type SvcParams } from './svc-model.js';
+import {
+  distinctClasses,
+  pairSubset,
+  resolveSvcParams,
+  voteOvo,
+  type SvcModel,
+  type SvcOvoModel,
+  type SvcParams,
+} from './svc-model.js';
 import { isWasmTrap } from './wasm-api.js';
 
 /** wasm32 linear memory is addressed by u32: 65536 pages of 64 KiB. */
@@ -690,10 +698,10 @@ export class Kernels {
     if (!(y instanceof Float64Array) || y.length !== n) {
       throw new ShapeError(`svcFit: y must be a Float64Array of n = ${n} labels, got ${y?.length}`);
     }
-    const classes = [...new Set(y)].sort((p, q) => p - q);
-    if (classes.length !== 2 || !classes.every(Number.isFinite)) {
+    const classes = distinctClasses(routine, y, 2);
+    if (classes.length !== 2) {
       throw new InvalidArgumentError(
-        `svcFit: y must hold exactly two distinct finite labels, found ${classes.length}: ${classes.slice(0, 5).join(', ')}`,
+        `svcFit: y must hold exactly two distinct labels, found ${classes.length} (use svcFitOvo for more): ${classes.slice(0, 5).join(', ')}`,
       );
     }
     const [neg, pos] = classes as [number, number];
@@ -819,6 +827,52 @@ export class Kernels {
     const labels = new Float64Array(rows);
     for (let i = 0; i < rows; i++) labels[i] = (f[i] ?? 0) > 0 ? pos : neg;
     return labels;
+  }
+
+  /**
+   * Multi-class C-SVC (one-vs-one, as libsvm): a binary model per pair of classes, trained on the rows
+   * of those two classes. gamma 'scale'/'auto' is resolved once on the whole of x, as scikit-learn does.
+   */
+  svcFitOvo(x: Float64Array, y: Float64Array, n: number, d: number, params: SvcParams = {}): SvcOvoModel {
+    const routine = 'svcFitOvo';
+    checkDim(routine, 'n', n);
+    checkDim(routine, 'd', d);
+    if (!(x instanceof Float64Array) || x.length !== n * d)
+      throw new ShapeError(`svcFitOvo: x has ${x?.length} elements, the shape needs ${n * d}`);
+    if (!(y instanceof Float64Array) || y.length !== n)
+      throw new ShapeError(`svcFitOvo: y must be a Float64Array of n = ${n} labels, got ${y?.length}`);
+    const classes = distinctClasses(routine, y, 2);
+    const gamma = resolveSvcParams(params, x, n, d).gamma;
+    const pairs: SvcModel[] = [];
+    for (let i = 0; i < classes.length; i++) {
+      for (let j = i + 1; j < classes.length; j++) {
+        const sub = pairSubset(x, y, d, classes[i] as number, classes[j] as number);
+        pairs.push(this.svcFit(sub.x, sub.y, sub.n, d, { ...params, gamma }));
+      }
+    }
+    return { classes, d, pairs };
+  }
+
+  /** Labels by one-vs-one majority vote (ties to the smaller class). */
+  svcPredictOvo(model: SvcOvoModel, x: F64Input, rows: number): Float64Array {
+    checkDim('svcPredictOvo', 'rows', rows);
+    const temps: number[] = [];
+    try {
+      const staged =
+        x instanceof F64Buffer ? x : this.fromArray(this.#checkedLength('svcPredictOvo', x, rows * model.d));
+      if (!(x instanceof F64Buffer)) temps.push(staged.ptr);
+      const predictions = model.pairs.map((pair) => this.svcPredict(pair, staged, rows));
+      return voteOvo(model.classes, predictions, rows);
+    } finally {
+      this.#release(temps);
+    }
+  }
+
+  #checkedLength(routine: string, x: Float64Array, expected: number): Float64Array {
+    if (!(x instanceof Float64Array) || x.length !== expected) {
+      throw new ShapeError(`${routine}: x has ${x?.length} elements, the shape needs ${expected}`);
+    }
+    return x;
   }
 
   // ---- warm-up ------------------------------------------------------------------------------------

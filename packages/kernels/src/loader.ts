@@ -180,6 +180,13 @@ let shared: Promise<Kernels> | undefined;
 
 /** One lazily loaded instance per thread (default options), for callers that do not manage their own. */
 export function getKernels(): Promise<Kernels> {
-  shared ??= loadKernels();
+  if (shared === undefined) {
+    const loading = loadKernels();
+    shared = loading;
+    // A failed load is not cached: the next call tries again.
+    loading.catch(() => {
+      if (shared === loading) shared = undefined;
+    });
+  }
   return shared;
 }

@@ -122,3 +122,73 @@ export function resolveSvcParams(p: SvcParams, x: Float64Array, n: number, d: nu
   }
   return { kernel, C, gamma, degree, coef0, tol, maxIter, cacheBytes };
 }
+
+/**
+ * Multi-class C-SVC by one-vs-one voting (libsvm's scheme): one binary model per pair of classes
+ * (i, j), i < j, in the order (0,1), (0,2), …, (1,2), …; each pair's `classes` is
+ * [classes[i], classes[j]]. A row gets one vote per pair and the class with most votes wins; ties go
+ * to the smaller class.
+ */
+export interface SvcOvoModel {
+  /** All classes, ascending. */
+  readonly classes: readonly number[];
+  readonly d: number;
+  readonly pairs: readonly SvcModel[];
+}
+
+/** Distinct labels, ascending; throws unless there are at least `min` and all are finite. */
+export function distinctClasses(routine: string, y: Float64Array, min: number): number[] {
+  const classes = [...new Set(y)].sort((p, q) => p - q);
+  if (classes.length < min || !classes.every(Number.isFinite)) {
+    throw new InvalidArgumentError(
+      `${routine}: y must hold ${min === 2 ? 'at least two' : min} distinct finite labels, found ${classes.length}: ${classes.slice(0, 5).join(', ')}`,
+    );
+  }
+  return classes;
+}
+
+/** Rows of x (n×d) whose label is a or b, with their labels. */
+export function pairSubset(
+  x: Float64Array,
+  y: Float64Array,
+  d: number,
+  a: number,
+  b: number,
+): { x: Float64Array; y: Float64Array; n: number } {
+  let count = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === a || y[i] === b) count++;
+  const xs = new Float64Array(count * d);
+  const ys = new Float64Array(count);
+  let r = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] !== a && y[i] !== b) continue;
+    xs.set(x.subarray(i * d, i * d + d), r * d);
+    ys[r] = y[i] as number;
+    r++;
+  }
+  return { x: xs, y: ys, n: count };
+}
+
+/** Majority vote over per-pair predictions (labels), ties to the smaller class. */
+export function voteOvo(
+  classes: readonly number[],
+  pairPredictions: readonly Float64Array[],
+  rows: number,
+): Float64Array {
+  const k = classes.length;
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const votes = new Int32Array(rows * k);
+  for (const pred of pairPredictions) {
+    for (let r = 0; r < rows; r++) {
+      const c = index.get(pred[r] as number) as number;
+      votes[r * k + c] = (votes[r * k + c] as number) + 1;
+    }
+  }
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if ((votes[r * k + c] as number) > (votes[r * k + best] as number)) best = c;
+    out[r] = classes[best] as number;
+  }
+  return out;
+}

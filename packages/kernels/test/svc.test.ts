@@ -108,4 +108,38 @@ describe('svc', () => {
     const f = k.svcDecision(model, test.x, 1001);
     expect(R.maxAbsDiffRef(f, R.svcDecisionRef(model, test.x, 1001))).toBeLessThanOrEqual(1e-9);
   });
+
+  it('multi-class one-vs-one: three blobs classified, same votes as the reference, ties to the smaller class', () => {
+    const n = 300;
+    const d = 2;
+    const centres = [
+      [0, 3],
+      [3, -2],
+      [-3, -2],
+    ];
+    const make = (seed: number) => {
+      const x = R.rngNormalRef(seed, 0, n * d);
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = i % 3;
+        y[i] = c * 10;
+        x[i * d] = (x[i * d] as number) + (centres[c]?.[0] ?? 0);
+        x[i * d + 1] = (x[i * d + 1] as number) + (centres[c]?.[1] ?? 0);
+      }
+      return { x, y };
+    };
+    const train = make(21);
+    const test = make(22);
+    const model = k.svcFitOvo(train.x, train.y, n, d);
+    expect(model.classes).toEqual([0, 10, 20]);
+    expect(model.pairs.map((p) => p.classes)).toEqual([
+      [0, 10],
+      [0, 20],
+      [10, 20],
+    ]);
+    const pred = k.svcPredictOvo(model, test.x, n);
+    expect(accuracy(pred, test.y)).toBeGreaterThanOrEqual(0.95);
+    const ref = R.svcFitOvoRef(train.x, train.y, n, d);
+    expect(Array.from(pred)).toEqual(Array.from(R.svcPredictOvoRef(ref, test.x, n)));
+  });
 });

@@ -17,4 +17,4 @@ export {
 export { philox4x32, rngUniformRef, rngNormalRef } from './philox.js';
 export { qrRef } from './qr.js';
 export { svdRef } from './svd.js';
-export { svcFitRef, svcDecisionRef, svcPredictRef } from './svc.js';
+export { svcFitRef, svcDecisionRef, svcPredictRef, svcFitOvoRef, svcPredictOvoRef } from './svc.js';

@@ -1,7 +1,15 @@
 // Reference C-SVC in plain TypeScript: the same SMO as assembly/svc.ts (libsvm's WSS-3 working-set
 // selection, two-variable update and ρ rule, no shrinking) with every kernel row kept, and a per-row,
 // per-support-vector decision function as libsvm's predict computes it.
-import { resolveSvcParams, type SvcModel, type SvcParams } from '../svc-model.js';
+import {
+  distinctClasses,
+  pairSubset,
+  resolveSvcParams,
+  voteOvo,
+  type SvcModel,
+  type SvcOvoModel,
+  type SvcParams,
+} from '../svc-model.js';
 
 const TAU = 1e-12;
 
@@ -278,4 +286,32 @@ export function svcDecisionRef(model: SvcModel, x: Float64Array, rows: number): 
 export function svcPredictRef(model: SvcModel, x: Float64Array, rows: number): Float64Array {
   const f = svcDecisionRef(model, x, rows);
   return f.map((v) => (v > 0 ? model.classes[1] : model.classes[0]));
+}
+
+/** One-vs-one multi-class fit over svcFitRef (gamma resolved once on all of x). */
+export function svcFitOvoRef(
+  x: Float64Array,
+  y: Float64Array,
+  n: number,
+  d: number,
+  params: SvcParams = {},
+): SvcOvoModel {
+  const classes = distinctClasses('svcFitOvoRef', y, 2);
+  const gamma = resolveSvcParams(params, x, n, d).gamma;
+  const pairs: SvcModel[] = [];
+  for (let i = 0; i < classes.length; i++) {
+    for (let j = i + 1; j < classes.length; j++) {
+      const sub = pairSubset(x, y, d, classes[i] as number, classes[j] as number);
+      pairs.push(svcFitRef(sub.x, sub.y, sub.n, d, { ...params, gamma }));
+    }
+  }
+  return { classes, d, pairs };
+}
+
+export function svcPredictOvoRef(model: SvcOvoModel, x: Float64Array, rows: number): Float64Array {
+  return voteOvo(
+    model.classes,
+    model.pairs.map((p) => svcPredictRef(p, x, rows)),
+    rows,
+  );
 }
