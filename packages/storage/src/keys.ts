@@ -78,20 +78,21 @@ export function hashTag(key: string): string {
 
 /** Whether two keys have the same hash tag (hence the same slot), without building substrings. */
 export function sameHashTag(a: string, b: string): boolean {
-  const [aStart, aEnd] = tagBounds(a);
-  const [bStart, bEnd] = tagBounds(b);
+  const aStart = tagStart(a);
+  const aEnd = aStart === 0 ? a.length : a.indexOf('}', aStart);
+  const bStart = tagStart(b);
+  const bEnd = bStart === 0 ? b.length : b.indexOf('}', bStart);
   const length = aEnd - aStart;
   if (length !== bEnd - bStart) return false;
-  for (let i = 0; i < length; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
-  return true;
+  return a === b || a.startsWith(b.slice(bStart, bEnd), aStart);
 }
 
-function tagBounds(key: string): [number, number] {
+/** Index of the first character of the hash tag, or 0 when the whole key is hashed. */
+function tagStart(key: string): number {
   const open = key.indexOf('{');
-  if (open < 0) return [0, key.length];
+  if (open < 0) return 0;
   const close = key.indexOf('}', open + 1);
-  if (close < 0 || close === open + 1) return [0, key.length];
-  return [open + 1, close];
+  return close < 0 || close === open + 1 ? 0 : open + 1;
 }
 
 /** The Redis Cluster slot (0..16383) of a key. */

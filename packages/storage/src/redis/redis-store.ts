@@ -290,11 +290,12 @@ export class RedisStore implements Store {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return target.call('EVALSHA', spec.sha1, ...evalArgs).then(
+    return target.call('EVALSHA', evalArgs).then(
       (reply) => parseReply(name, first, reply),
       (err: unknown) => {
         if (!isNoScript(err)) throw toStorageError(err, first, this.topology.shardOf(first));
-        return target.call('EVAL', spec.source, ...evalArgs).then(
+        evalArgs[0] = spec.source;
+        return target.call('EVAL', evalArgs).then(
           (reply) => parseReply(name, first, reply),
           (evalErr: unknown) => {
             throw toStorageError(evalErr, first, this.topology.shardOf(first));
@@ -415,7 +416,8 @@ export class RedisStore implements Store {
 }
 
 /**
- * Validates a script call and builds what follows the SHA / source: numkeys, keys, args. Every key must
+ * Validates a script call and builds the EVALSHA arguments: SHA1, numkeys, keys, args (the EVAL fallback
+ * swaps the SHA1 for the source). Every key must
  * share the first key's hash tag (one slot: one shard, one cluster node), so a caller mixing tasks gets a
  * typed error rather than CROSSSLOT from a cluster or a silent split on shards.
  */
@@ -430,7 +432,7 @@ function scriptCallArgs(
   if (keys.length !== spec.numKeys || first === undefined) {
     throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
   }
-  const argv: CommandArg[] = [spec.numKeys, first];
+  const argv: CommandArg[] = [spec.sha1, spec.numKeys, first];
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i] as string;
     if (!sameHashTag(first, key)) {

@@ -91,6 +91,7 @@ class ShardsTopology implements Topology {
   }
 
   #shardOfKey(key: string): Shard {
+    if (this.shards.length === 1) return this.shards[0] as Shard;
     return this.shards[this.#slotOwner[slotOf(key)] as number] as Shard;
   }
 
