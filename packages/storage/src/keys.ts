@@ -7,6 +7,7 @@
 //   wk:{<job>:<task>}:in            fan-in set: indices of the parents that have finished
 //   wk:{<job>:<task>}:trigger       which parent won the right to run / invoke the task
 //   wk:{<job>:<task>}:run           execution lease
+//   wk:{<job>:<task>}:hold          delayed I/O: the parent that keeps a large input for the task in memory
 //   wk:chunk:{<tag>#<write>.<i>}<suffix>   chunk i of a value above `chunkBytes` (see chunking.ts)
 //
 // The part in braces is the Redis Cluster hash tag: all keys of one task hash to one slot, so a script that
@@ -57,11 +58,18 @@ export const keys = {
   fanIn: (job: string, task: TaskRef): string => taskKey(job, task, 'in'),
   trigger: (job: string, task: TaskRef): string => taskKey(job, task, 'trigger'),
   lease: (job: string, task: TaskRef): string => taskKey(job, task, 'run'),
+  hold: (job: string, task: TaskRef): string => taskKey(job, task, 'hold'),
 } as const;
 
-/** All keys of one task (out, in, trigger, run), e.g. to delete them. */
+/** All keys of one task (out, in, trigger, run, hold), e.g. to delete them. */
 export function taskKeys(job: string, task: TaskRef): string[] {
-  return [keys.out(job, task), keys.fanIn(job, task), keys.trigger(job, task), keys.lease(job, task)];
+  return [
+    keys.out(job, task),
+    keys.fanIn(job, task),
+    keys.trigger(job, task),
+    keys.lease(job, task),
+    keys.hold(job, task),
+  ];
 }
 
 /**

@@ -172,8 +172,13 @@ export class MemoryStore implements Store {
     this.#checkOpen();
     const spec = scriptSpec(name);
     const first = keys[0];
-    if (keys.length !== spec.numKeys || first === undefined) {
-      throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
+    if (keys.length < spec.numKeys || keys.length > spec.maxKeys || first === undefined) {
+      throw new ScriptRejected(
+        name,
+        first ?? '-',
+        -3,
+        `takes ${spec.numKeys}..${spec.maxKeys} keys, got ${keys.length}`,
+      );
     }
     // The same rule as the Redis stores, so what passes here passes there.
     for (const key of keys) {

@@ -40,13 +40,24 @@ function stringValue(ks: Keyspace, key: string, now: number): string | null | fa
   return decoder.decode(entry.value);
 }
 
-const fanIn: Twin = (ks, [inKey, triggerKey], argv, now) => {
+/** Parent, in-degree and TTL as fanIn / fanInHold check them; a negative code when invalid. */
+function fanInArgs(
+  argv: readonly ScriptArgValue[],
+  minInDegree: number,
+): { parent: string; inDegree: number; ttl: number } | number {
   const parent = text(argv[0]);
-  if (!(parent === '0' || /^[1-9][0-9]*$/.test(parent))) return [-3, 0, ''];
+  if (!(parent === '0' || /^[1-9][0-9]*$/.test(parent))) return -3;
   const inDegree = luaNumber(argv[1]);
-  if (!isPositiveInt(inDegree)) return [-2, 0, ''];
+  if (!Number.isInteger(inDegree) || inDegree < minInDegree) return -2;
   const ttl = luaNumber(argv[2]);
-  if (!isPositiveInt(ttl)) return [-3, 0, ''];
+  if (!isPositiveInt(ttl)) return -3;
+  return { parent, inDegree, ttl };
+}
+
+const fanIn: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
+  const args = fanInArgs(argv, 1);
+  if (typeof args === 'number') return [args, 0, ''];
+  const { parent, inDegree, ttl } = args;
   const listed = argv.length - 3;
   if (listed > 0) {
     if (listed !== inDegree) return [-2, 0, ''];
@@ -58,17 +69,67 @@ const fanIn: Twin = (ks, [inKey, triggerKey], argv, now) => {
   if (set !== undefined && set.type !== 'set') return [-4, 0, ''];
   const trigger = ks.get(triggerKey as string, now);
   if (trigger !== undefined && trigger.type !== 'string') return [-4, 0, ''];
+  const holdValue = holdKey === undefined ? null : stringValue(ks, holdKey, now);
+  if (holdValue === false) return [-4, 0, ''];
 
   const members = set?.members ?? new Set<string>();
   members.add(parent);
   ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
   const arrived = members.size;
-  if (arrived < inDegree) return [0, arrived, ''];
+  if (arrived < inDegree) {
+    const wake = holdValue !== null && arrived === inDegree - 1 && !members.has(holdValue) ? 1 : 0;
+    return [0, arrived, '', wake];
+  }
   if (trigger === undefined) {
     ks.put(triggerKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
   }
   const holder = stringValue(ks, triggerKey as string, now) || '';
-  return [holder === parent ? 1 : 2, arrived, holder];
+  return [holder === parent ? 1 : 2, arrived, holder, 0];
+};
+
+const fanInHold: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
+  const args = fanInArgs(argv, 2);
+  if (typeof args === 'number') return [args, 0, ''];
+  const { parent, inDegree, ttl } = args;
+  if (Number(parent) >= inDegree) return [-1, 0, ''];
+  const set = ks.get(inKey as string, now);
+  if (set !== undefined && set.type !== 'set') return [-4, 0, ''];
+  const trigger = ks.get(triggerKey as string, now);
+  if (trigger !== undefined && trigger.type !== 'string') return [-4, 0, ''];
+  const current = stringValue(ks, holdKey as string, now);
+  if (current === false) return [-4, 0, ''];
+
+  const holder = current ?? '';
+  const members = set?.members ?? new Set<string>();
+  if (holder !== '' && holder !== parent) return [3, members.size, holder];
+  const already = members.has(parent);
+  const others = already ? members.size - 1 : members.size;
+  if (others < inDegree - 1) {
+    ks.put(holdKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
+    return [0, members.size, parent];
+  }
+  if (!already) {
+    members.add(parent);
+    ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
+  }
+  if (trigger === undefined) {
+    ks.put(triggerKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
+  }
+  const winner = stringValue(ks, triggerKey as string, now) || '';
+  return [winner === parent ? 1 : 2, members.size, holder];
+};
+
+const taskBegin: Twin = (ks, [leaseKey, outKey], argv, now) => {
+  const owner = text(argv[0]);
+  const ms = luaNumber(argv[1]);
+  const mark = text(argv[2]);
+  if (owner === '' || mark === '' || owner === mark || !isPositiveInt(ms)) return [-3, ''];
+  const current = stringValue(ks, leaseKey as string, now);
+  if (current === false) return [-4, ''];
+  if (current === mark) return [3, mark];
+  if (current !== null && current !== owner) return [0, current];
+  ks.put(leaseKey as string, { type: 'string', value: encoder.encode(owner), expiresAt: now + ms });
+  return [ks.get(outKey as string, now) !== undefined ? 2 : 1, owner];
 };
 
 function leaseArgs(argv: readonly ScriptArgValue[]): { owner: string; ms: number } | null {
@@ -132,6 +193,8 @@ const writeOnce: Twin = (ks, [key], argv, now) => {
 
 export const memoryScripts: Record<ScriptName, Twin> = {
   fanIn,
+  fanInHold,
+  taskBegin,
   leaseAcquire,
   leaseRenew,
   leaseRelease,

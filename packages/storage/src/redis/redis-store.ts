@@ -429,10 +429,15 @@ function scriptCallArgs(
   maxArgBytes: number,
 ): CommandArg[] {
   const first = keys[0];
-  if (keys.length !== spec.numKeys || first === undefined) {
-    throw new ScriptRejected(name, first ?? '-', -3, `needs ${spec.numKeys} keys, got ${keys.length}`);
+  if (keys.length < spec.numKeys || keys.length > spec.maxKeys || first === undefined) {
+    throw new ScriptRejected(
+      name,
+      first ?? '-',
+      -3,
+      `takes ${spec.numKeys}..${spec.maxKeys} keys, got ${keys.length}`,
+    );
   }
-  const argv: CommandArg[] = [spec.sha1, spec.numKeys, first];
+  const argv: CommandArg[] = [spec.sha1, keys.length, first];
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i] as string;
     if (!sameHashTag(first, key)) {

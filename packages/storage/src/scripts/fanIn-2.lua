@@ -8,13 +8,16 @@
 --
 -- KEYS[1]   fan-in set of the child         wk:{<job>:<child>}:in
 -- KEYS[2]   trigger of the child            wk:{<job>:<child>}:trigger
+-- KEYS[3]   optional: holder of the child   wk:{<job>:<child>}:hold   (delayed I/O, see fanInHold-3.lua)
 -- ARGV[1]   the caller's parent index       canonical decimal integer >= 0
 -- ARGV[2]   the child's in-degree           integer >= 1
 -- ARGV[3]   TTL of both keys, milliseconds  integer >= 1
 -- ARGV[4..] optional: the child's parent indices. When given there must be exactly in-degree of them and
 --           ARGV[1] must be one of them; when absent ARGV[1] is a position and must be < in-degree.
 --
--- Returns { code, arrived, holder }: arrived = parents recorded so far, holder = trigger holder or ''.
+-- Returns { code, arrived, holder, wake }: arrived = parents recorded so far, holder = trigger holder or '',
+-- wake = 1 when KEYS[3] names a registered delayed-I/O holder and, after this call, every parent but that
+-- holder has arrived: the caller must wake the holder (it completes the fan-in itself). Otherwise 0.
 --   1  the caller holds the trigger (it completed the set, now or in an earlier delivery)
 --   0  waiting: the set is not complete yet
 --   2  complete, and another parent holds the trigger
@@ -59,21 +62,30 @@ local setType = redis.call('TYPE', KEYS[1])['ok']
 if setType ~= 'none' and setType ~= 'set' then
   return { -4, 0, '' }
 end
-local triggerType = redis.call('TYPE', KEYS[2])['ok']
-if triggerType ~= 'none' and triggerType ~= 'string' then
-  return { -4, 0, '' }
+for i = 2, #KEYS do
+  local keyType = redis.call('TYPE', KEYS[i])['ok']
+  if keyType ~= 'none' and keyType ~= 'string' then
+    return { -4, 0, '' }
+  end
 end
 
 redis.call('SADD', KEYS[1], parent)
 redis.call('PEXPIRE', KEYS[1], ttl)
 local arrived = redis.call('SCARD', KEYS[1])
 if arrived < inDegree then
-  return { 0, arrived, '' }
+  local wake = 0
+  if #KEYS >= 3 and arrived == inDegree - 1 then
+    local holder = redis.call('GET', KEYS[3])
+    if holder and redis.call('SISMEMBER', KEYS[1], holder) == 0 then
+      wake = 1
+    end
+  end
+  return { 0, arrived, '', wake }
 end
 
 redis.call('SET', KEYS[2], parent, 'NX', 'PX', ttl)
 local holder = redis.call('GET', KEYS[2])
 if holder == parent then
-  return { 1, arrived, holder }
+  return { 1, arrived, holder, 0 }
 end
-return { 2, arrived, holder }
+return { 2, arrived, holder, 0 }

@@ -18,6 +18,14 @@ export const scriptNames = Object.keys(scriptSources) as ScriptName[];
 export const FanInCode = { Waiting: 0, Holder: 1, HeldByOther: 2 } as const;
 export type FanInCode = (typeof FanInCode)[keyof typeof FanInCode];
 
+/** Outcome codes of `fanInHold` (non-negative return codes of fanInHold-3.lua). */
+export const FanInHoldCode = { Wait: 0, Won: 1, HeldByOther: 2, Conflict: 3 } as const;
+export type FanInHoldCode = (typeof FanInHoldCode)[keyof typeof FanInHoldCode];
+
+/** Outcome codes of `taskBegin` (non-negative return codes of taskBegin-2.lua). */
+export const TaskBeginCode = { HeldByOther: 0, Compute: 1, Resume: 2, Done: 3 } as const;
+export type TaskBeginCode = (typeof TaskBeginCode)[keyof typeof TaskBeginCode];
+
 /** Outcome codes of the lease scripts (non-negative return codes of lease*.lua). */
 export const LeaseCode = { HeldByOther: 0, Done: 1, AlreadyOwner: 2, NotHeld: 3 } as const;
 export type LeaseCode = (typeof LeaseCode)[keyof typeof LeaseCode];
@@ -30,6 +38,31 @@ export interface FanInResult {
   readonly arrived: number;
   /** The parent index holding the trigger, or null while the set is incomplete. */
   readonly holder: string | null;
+  /**
+   * With the optional third key (`hold`): every parent but the registered delayed-I/O holder has now
+   * arrived, so the caller must wake the holder. Always false without it.
+   */
+  readonly wakeHolder: boolean;
+}
+
+export interface FanInHoldResult {
+  readonly code: FanInHoldCode;
+  /** Every other parent had arrived: the caller completed the fan-in and must run the child. */
+  readonly holdsTrigger: boolean;
+  /** Number of distinct parents recorded in the fan-in set. */
+  readonly arrived: number;
+  /** The registered holder (the caller on Wait), or null. */
+  readonly holder: string | null;
+}
+
+export interface TaskBeginResult {
+  readonly code: TaskBeginCode;
+  /** The caller holds the lease now (Compute or Resume). */
+  readonly leased: boolean;
+  /** The task's output already exists: skip the compute and redo only the fan-out (Resume). */
+  readonly outputExists: boolean;
+  /** The lease owner (the caller when leased, the done mark when Done), or null. */
+  readonly owner: string | null;
 }
 
 export interface LeaseResult {
@@ -52,6 +85,8 @@ export interface WriteOnceResult {
 /** Typed result of each script. */
 export interface ScriptResults {
   fanIn: FanInResult;
+  fanInHold: FanInHoldResult;
+  taskBegin: TaskBeginResult;
   leaseAcquire: LeaseResult;
   leaseRenew: LeaseResult;
   leaseRelease: LeaseResult;
@@ -79,7 +114,33 @@ const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
   fanIn: (r) => {
     const code = asNumber(r[0]) as FanInCode;
     const holder = asText(r[2]);
-    return { code, holdsTrigger: code === FanInCode.Holder, arrived: asNumber(r[1]), holder: holder || null };
+    return {
+      code,
+      holdsTrigger: code === FanInCode.Holder,
+      arrived: asNumber(r[1]),
+      holder: holder || null,
+      wakeHolder: asNumber(r[3] ?? 0) === 1,
+    };
+  },
+  fanInHold: (r) => {
+    const code = asNumber(r[0]) as FanInHoldCode;
+    const holder = asText(r[2]);
+    return {
+      code,
+      holdsTrigger: code === FanInHoldCode.Won,
+      arrived: asNumber(r[1]),
+      holder: holder || null,
+    };
+  },
+  taskBegin: (r) => {
+    const code = asNumber(r[0]) as TaskBeginCode;
+    const owner = asText(r[1]);
+    return {
+      code,
+      leased: code === TaskBeginCode.Compute || code === TaskBeginCode.Resume,
+      outputExists: code === TaskBeginCode.Resume,
+      owner: owner || null,
+    };
   },
   leaseAcquire: (r) => parseLease(r, (c) => c === LeaseCode.Done || c === LeaseCode.AlreadyOwner),
   leaseRenew: (r) => parseLease(r, (c) => c === LeaseCode.Done),
@@ -96,10 +157,16 @@ function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResul
   return { code, ok: isOk(code), owner: owner || null, remainingMs: code === 3 ? 0 : asNumber(r[2] ?? 0) };
 }
 
+/** Keys a script may take beyond its required ones (named in its header as optional). */
+const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 1 };
+
 /** Static facts about one script. */
 export interface ScriptSpec {
   readonly name: ScriptName;
+  /** Required keys (the number in the file name). */
   readonly numKeys: number;
+  /** Most keys a call may pass (numKeys plus optional ones). */
+  readonly maxKeys: number;
   readonly source: string;
   readonly sha1: string;
 }
@@ -107,7 +174,13 @@ export interface ScriptSpec {
 const specs = new Map<string, ScriptSpec>(
   Object.entries(scriptSources).map(([name, e]) => [
     name,
-    Object.freeze({ name: name as ScriptName, numKeys: e.numKeys, source: e.source, sha1: e.sha1 }),
+    Object.freeze({
+      name: name as ScriptName,
+      numKeys: e.numKeys,
+      maxKeys: e.numKeys + (optionalKeys[name as ScriptName] ?? 0),
+      source: e.source,
+      sha1: e.sha1,
+    }),
   ]),
 );
 

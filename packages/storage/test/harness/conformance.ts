@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   keys,
   FanInCode,
+  FanInHoldCode,
   LeaseCode,
+  TaskBeginCode,
   ObjectLost,
   ScriptRejected,
   ScriptRejection,
@@ -227,12 +229,14 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
           holdsTrigger: false,
           arrived: 1,
           holder: null,
+          wakeHolder: false,
         });
         expect(await call(0)).toEqual({
           code: FanInCode.Waiting,
           holdsTrigger: false,
           arrived: 1,
           holder: null,
+          wakeHolder: false,
         });
         expect((await call(2)).arrived).toBe(2);
         expect(await call(1)).toEqual({
@@ -240,18 +244,21 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
           holdsTrigger: true,
           arrived: 3,
           holder: '1',
+          wakeHolder: false,
         });
         expect(await call(1)).toEqual({
           code: FanInCode.Holder,
           holdsTrigger: true,
           arrived: 3,
           holder: '1',
+          wakeHolder: false,
         });
         expect(await call(0)).toEqual({
           code: FanInCode.HeldByOther,
           holdsTrigger: false,
           arrived: 3,
           holder: '1',
+          wakeHolder: false,
         });
         expect(new TextDecoder().decode(await store.getRequired(keys.trigger(job, 9)))).toBe('1');
       });
@@ -372,6 +379,105 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
         // Some holders were delivered more than once during the race and were told both times.
         expect([...holderCalls.values()].some((n) => n > 1)).toBe(true);
       });
+    });
+
+    describe('delayed I/O: fanIn with a hold key, fanInHold', () => {
+      const k = (job: string, child: number) => [
+        keys.fanIn(job, child),
+        keys.trigger(job, child),
+        keys.hold(job, child),
+      ];
+
+      it('a holder waits, the parent that leaves only the holder missing is told to wake it, the holder wins', async () => {
+        const job = jobId();
+        const hold = (p: number) => store.runScript('fanInHold', k(job, 1), [p, 3, TTL_MS]);
+        const fan = (p: number) => store.runScript('fanIn', k(job, 1), [p, 3, TTL_MS]);
+        expect(await hold(2)).toEqual({
+          code: FanInHoldCode.Wait,
+          holdsTrigger: false,
+          arrived: 0,
+          holder: '2',
+        });
+        expect(await hold(2)).toMatchObject({ code: FanInHoldCode.Wait, holder: '2' });
+        expect(await fan(0)).toMatchObject({ code: FanInCode.Waiting, arrived: 1, wakeHolder: false });
+        // A second parent with a large input is told to persist and fan in normally.
+        expect(await hold(1)).toMatchObject({ code: FanInHoldCode.Conflict, holder: '2' });
+        expect(await fan(1)).toMatchObject({ code: FanInCode.Waiting, arrived: 2, wakeHolder: true });
+        expect(await fan(1)).toMatchObject({ wakeHolder: true });
+        expect(await hold(2)).toEqual({
+          code: FanInHoldCode.Won,
+          holdsTrigger: true,
+          arrived: 3,
+          holder: '2',
+        });
+        expect(await fan(0)).toMatchObject({ code: FanInCode.HeldByOther, holder: '2', wakeHolder: false });
+        expect(await hold(2)).toMatchObject({ code: FanInHoldCode.Won, holdsTrigger: true });
+      });
+
+      it('a holder that registers after everyone else arrived wins at once; a late other parent is told so', async () => {
+        const job = jobId();
+        await store.runScript('fanIn', k(job, 2), [0, 2, TTL_MS]);
+        expect(await store.runScript('fanInHold', k(job, 2), [1, 2, TTL_MS])).toMatchObject({
+          code: FanInHoldCode.Won,
+          holdsTrigger: true,
+          arrived: 2,
+        });
+        const job2 = jobId();
+        await store.runScript('fanIn', k(job2, 3), [0, 2, TTL_MS]);
+        await store.runScript('fanIn', k(job2, 3), [1, 2, TTL_MS]);
+        expect(await store.runScript('fanInHold', k(job2, 3), [1, 2, TTL_MS])).toMatchObject({
+          code: FanInHoldCode.Won,
+        });
+        expect(await store.runScript('fanInHold', k(job2, 3), [0, 2, TTL_MS])).toMatchObject({
+          code: FanInHoldCode.HeldByOther,
+          holdsTrigger: false,
+        });
+      });
+
+      it('rejects invalid holds', async () => {
+        const job = jobId();
+        const reject = async (args: (number | string)[], rejection: number) => {
+          const err = await store.runScript('fanInHold', k(job, 4), args).catch((e: unknown) => e);
+          expect((err as ScriptRejected).rejection).toBe(rejection);
+        };
+        await reject([3, 3, TTL_MS], ScriptRejection.InvalidParent);
+        await reject([0, 1, TTL_MS], ScriptRejection.InDegreeMismatch);
+        await reject(['x', 3, TTL_MS], ScriptRejection.BadArgument);
+        await reject([0, 3, 0], ScriptRejection.BadArgument);
+      });
+    });
+
+    it('taskBegin leases a task, reports an existing output, and stops at the done mark', async () => {
+      const job = jobId();
+      const k = [keys.lease(job, 5), keys.out(job, 5)];
+      const begin = (owner: string) => store.runScript('taskBegin', k, [owner, 30_000, 'done']);
+      expect(await begin('a')).toEqual({
+        code: TaskBeginCode.Compute,
+        leased: true,
+        outputExists: false,
+        owner: 'a',
+      });
+      expect(await begin('b')).toEqual({
+        code: TaskBeginCode.HeldByOther,
+        leased: false,
+        outputExists: false,
+        owner: 'a',
+      });
+      await store.set(keys.out(job, 5), bytes(4, 1), TTL_MS);
+      expect(await begin('a')).toMatchObject({
+        code: TaskBeginCode.Resume,
+        leased: true,
+        outputExists: true,
+      });
+      await store.set(keys.lease(job, 5), new TextEncoder().encode('done'), TTL_MS);
+      expect(await begin('c')).toEqual({
+        code: TaskBeginCode.Done,
+        leased: false,
+        outputExists: false,
+        owner: 'done',
+      });
+      const bad = await store.runScript('taskBegin', k, ['done', 30_000, 'done']).catch((e: unknown) => e);
+      expect((bad as ScriptRejected).rejection).toBe(ScriptRejection.BadArgument);
     });
 
     describe('lease scripts', () => {
