@@ -25,10 +25,10 @@ import { startCluster, startShards, stopAll, type RedisProcess } from '../test/h
 
 const MiB = 1024 * 1024;
 const TTL_MS = 600_000;
-const REPEATS = 2;
+const REPEATS = 3;
 const PIPELINE_DEPTH = 16;
 /** Fan-in calls per client and in-flight level, cut into alternating rounds (more, shorter rounds at 1 in flight). */
-const FANIN_CALLS = 32_768;
+const FANIN_CALLS = 49_152;
 const FANIN_ROUND_CALLS: Record<number, number> = { 1: 16, 256: 1024 };
 const FANIN_IN_FLIGHT = [1, 256];
 const FANIN_IN_DEGREE = 4;
