@@ -19,7 +19,7 @@ export function svdWorkspaceBytes(m: i32, n: i32): usize {
   return (
     (<usize>2 * <usize>m * <usize>n +
       small * small +
-      10 * big +
+      14 * big +
       16 +
       3 * big * <usize>NB +
       2 * <usize>(NB * NB)) <<
@@ -240,70 +240,171 @@ function givens(y: f64, z: f64): f64 {
   return Math.hypot(y, z);
 }
 
-// Apply the rotation sequence (c_k, s_k), k = l..h−1, to rows l..h of `base` (row length len):
-// rows (k, k+1) ← (c·row_k + s·row_{k+1}, c·row_{k+1} − s·row_k) in increasing k (LAPACK dlasr's
-// "variable pivot, forward" order). Three consecutive rotations are applied together to four rows,
-// streaming along the rows, so the two middle rows stay in registers between rotations.
-function applyRotations(base: usize, len: i32, l: i32, h: i32, cs: usize, sn: usize): void {
+// Fast (scaled) Givens rotations (Gentleman 1973; Golub & Van Loan §5.1.13): each row of Uᵀ and Vᵀ
+// carries a scale δ (true row = δ·stored row), so a rotation costs two multiply-adds per element
+// instead of four. With G = [c s; −s c] acting on true rows X = δx·x, Y = δy·y:
+//   |c| ≥ |s| (form 0): x ← x + p·y, y ← y + q·x, p = t·δy/δx, q = −t·δx/δy, t = s/c, δx ← c·δx, δy ← c·δy
+//   |c| < |s| (form 1): x ← p·x + y, y ← x + q·y, p = t·δx/δy, q = −t·δy/δx, t = c/s, δx ← s·δy, δy ← −s·δx
+// Choosing the form by |c| vs |s| bounds growth per rotation by 2; |δ| shrinks by at most √2 per
+// rotation and rows are renormalised when |δ| < 1e-32. Three consecutive rotations are applied
+// together to four rows streaming along the rows (2 multiply-adds and 4/3 stores per rotation and
+// element pair); the eight form combinations are generic instantiations, so the loops hold no branches.
+const RESCALE_BELOW: f64 = 1e-32;
+function fastCoefficients(c: f64, s: f64, scales: usize, k: i32, kind: usize, p: usize, q: usize): void {
+  const dx = ld(scales, k);
+  const dy = ld(scales, k + 1);
+  if (abs(c) >= abs(s)) {
+    const t = s / c;
+    st(kind, k, 0.0);
+    st(p, k, (t * dy) / dx);
+    st(q, k, (-t * dx) / dy);
+    st(scales, k, c * dx);
+    st(scales, k + 1, c * dy);
+  } else {
+    const t = c / s;
+    st(kind, k, 1.0);
+    st(p, k, (t * dx) / dy);
+    st(q, k, (-t * dy) / dx);
+    st(scales, k, s * dy);
+    st(scales, k + 1, -s * dx);
+  }
+}
+
+// Form markers for the generic kernels below: i32 = form 0, i64 = form 1 (resolved at compile time).
+function firstOut<F>(p: v128, x: v128, y: v128): v128 {
+  if (sizeof<F>() == 4) return madd(p, y, x);
+  return madd(p, x, y);
+}
+
+function secondOut<F>(q: v128, x: v128, y: v128): v128 {
+  if (sizeof<F>() == 4) return madd(q, x, y);
+  return madd(q, y, x);
+}
+
+function firstOutScalar<F>(p: f64, x: f64, y: f64): f64 {
+  if (sizeof<F>() == 4) return x + p * y;
+  return p * x + y;
+}
+
+function secondOutScalar<F>(q: f64, x: f64, y: f64): f64 {
+  if (sizeof<F>() == 4) return y + q * x;
+  return x + q * y;
+}
+
+function rotate3<A, B, C>(r0: usize, stride: usize, len: i32, k: i32, pc: usize, qc: usize): void {
+  const r1 = r0 + stride;
+  const r2 = r1 + stride;
+  const r3 = r2 + stride;
+  const s0 = ld(pc, k);
+  const t0 = ld(qc, k);
+  const s1 = ld(pc, k + 1);
+  const t1 = ld(qc, k + 1);
+  const s2 = ld(pc, k + 2);
+  const t2 = ld(qc, k + 2);
+  const p0 = f64x2.splat(s0);
+  const q0 = f64x2.splat(t0);
+  const p1 = f64x2.splat(s1);
+  const q1 = f64x2.splat(t1);
+  const p2 = f64x2.splat(s2);
+  const q2 = f64x2.splat(t2);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = (<usize>i) << 3;
+    const a = v128.load(r0 + o);
+    let b = v128.load(r1 + o);
+    let c = v128.load(r2 + o);
+    let d = v128.load(r3 + o);
+    v128.store(r0 + o, firstOut<A>(p0, a, b));
+    b = secondOut<A>(q0, a, b);
+    v128.store(r1 + o, firstOut<B>(p1, b, c));
+    c = secondOut<B>(q1, b, c);
+    v128.store(r2 + o, firstOut<C>(p2, c, d));
+    v128.store(r3 + o, secondOut<C>(q2, c, d));
+  }
+  for (; i < len; i++) {
+    const a = ld(r0, i);
+    let b = ld(r1, i);
+    let c = ld(r2, i);
+    const d = ld(r3, i);
+    st(r0, i, firstOutScalar<A>(s0, a, b));
+    b = secondOutScalar<A>(t0, a, b);
+    st(r1, i, firstOutScalar<B>(s1, b, c));
+    c = secondOutScalar<B>(t1, b, c);
+    st(r2, i, firstOutScalar<C>(s2, c, d));
+    st(r3, i, secondOutScalar<C>(t2, c, d));
+  }
+}
+
+function rotate1<A>(r0: usize, stride: usize, len: i32, k: i32, pc: usize, qc: usize): void {
+  const r1 = r0 + stride;
+  const s0 = ld(pc, k);
+  const t0 = ld(qc, k);
+  const p0 = f64x2.splat(s0);
+  const q0 = f64x2.splat(t0);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = (<usize>i) << 3;
+    const a = v128.load(r0 + o);
+    const b = v128.load(r1 + o);
+    v128.store(r0 + o, firstOut<A>(p0, a, b));
+    v128.store(r1 + o, secondOut<A>(q0, a, b));
+  }
+  for (; i < len; i++) {
+    const a = ld(r0, i);
+    const b = ld(r1, i);
+    st(r0, i, firstOutScalar<A>(s0, a, b));
+    st(r1, i, secondOutScalar<A>(t0, a, b));
+  }
+}
+
+// Apply the sweep's rotations k = l..h−1 to row pairs (k, k+1) of `base` (rows `len` long), in order.
+function applyFastRotations(base: usize, len: i32, l: i32, h: i32, kind: usize, pc: usize, qc: usize): void {
   const stride = (<usize>len) << 3;
   let k = l;
   for (; k + 3 <= h; k += 3) {
     const r0 = base + <usize>k * stride;
-    const r1 = r0 + stride;
-    const r2 = r1 + stride;
-    const r3 = r2 + stride;
-    const c0 = f64x2.splat(ld(cs, k));
-    const s0 = f64x2.splat(ld(sn, k));
-    const n0 = f64x2.splat(-ld(sn, k));
-    const c1 = f64x2.splat(ld(cs, k + 1));
-    const s1 = f64x2.splat(ld(sn, k + 1));
-    const n1 = f64x2.splat(-ld(sn, k + 1));
-    const c2 = f64x2.splat(ld(cs, k + 2));
-    const s2 = f64x2.splat(ld(sn, k + 2));
-    const n2 = f64x2.splat(-ld(sn, k + 2));
-    let i = 0;
-    for (; i + 2 <= len; i += 2) {
-      const o = (<usize>i) << 3;
-      let a = v128.load(r0 + o);
-      let b = v128.load(r1 + o);
-      let c = v128.load(r2 + o);
-      let d = v128.load(r3 + o);
-      const a1 = madd(c0, a, f64x2.mul(s0, b));
-      b = madd(c0, b, f64x2.mul(n0, a));
-      a = a1;
-      const b1 = madd(c1, b, f64x2.mul(s1, c));
-      c = madd(c1, c, f64x2.mul(n1, b));
-      b = b1;
-      const c1v = madd(c2, c, f64x2.mul(s2, d));
-      d = madd(c2, d, f64x2.mul(n2, c));
-      c = c1v;
-      v128.store(r0 + o, a);
-      v128.store(r1 + o, b);
-      v128.store(r2 + o, c);
-      v128.store(r3 + o, d);
-    }
-    for (; i < len; i++) {
-      let a = ld(r0, i);
-      let b = ld(r1, i);
-      let c = ld(r2, i);
-      let d = ld(r3, i);
-      let t = ld(cs, k) * a + ld(sn, k) * b;
-      b = ld(cs, k) * b - ld(sn, k) * a;
-      a = t;
-      t = ld(cs, k + 1) * b + ld(sn, k + 1) * c;
-      c = ld(cs, k + 1) * c - ld(sn, k + 1) * b;
-      b = t;
-      t = ld(cs, k + 2) * c + ld(sn, k + 2) * d;
-      d = ld(cs, k + 2) * d - ld(sn, k + 2) * c;
-      c = t;
-      st(r0, i, a);
-      st(r1, i, b);
-      st(r2, i, c);
-      st(r3, i, d);
+    const code = <i32>ld(kind, k) + 2 * <i32>ld(kind, k + 1) + 4 * <i32>ld(kind, k + 2);
+    switch (code) {
+      case 0:
+        rotate3<i32, i32, i32>(r0, stride, len, k, pc, qc);
+        break;
+      case 1:
+        rotate3<i64, i32, i32>(r0, stride, len, k, pc, qc);
+        break;
+      case 2:
+        rotate3<i32, i64, i32>(r0, stride, len, k, pc, qc);
+        break;
+      case 3:
+        rotate3<i64, i64, i32>(r0, stride, len, k, pc, qc);
+        break;
+      case 4:
+        rotate3<i32, i32, i64>(r0, stride, len, k, pc, qc);
+        break;
+      case 5:
+        rotate3<i64, i32, i64>(r0, stride, len, k, pc, qc);
+        break;
+      case 6:
+        rotate3<i32, i64, i64>(r0, stride, len, k, pc, qc);
+        break;
+      default:
+        rotate3<i64, i64, i64>(r0, stride, len, k, pc, qc);
     }
   }
-  for (; k < h; k++)
-    rotv(base + <usize>k * stride, base + <usize>(k + 1) * stride, len, ld(cs, k), ld(sn, k));
+  for (; k < h; k++) {
+    const r0 = base + <usize>k * stride;
+    if (ld(kind, k) == 0.0) rotate1<i32>(r0, stride, len, k, pc, qc);
+    else rotate1<i64>(r0, stride, len, k, pc, qc);
+  }
+}
+
+// Fold the scales of rows [from, to] into the rows (δ ← 1); `onlySmall` limits it to |δ| < 1e-32.
+function normalizeRows(base: usize, len: i32, scales: usize, from: i32, to: i32, onlySmall: bool): void {
+  for (let r = from; r <= to; r++) {
+    const dr = ld(scales, r);
+    if (dr == 1.0 || (onlySmall && abs(dr) >= RESCALE_BELOW)) continue;
+    scaleRow(base + ((<usize>r * <usize>len) << 3), len, dr);
+    st(scales, r, 1.0);
+  }
 }
 
 // Implicit-shift QR on the bidiagonal (d, e), rotating rows of Ut (length M) and Vt (length N).
@@ -315,11 +416,19 @@ function bidiagonalQR(
   e: usize,
   Ut: usize,
   Vt: usize,
-  cR: usize,
-  sR: usize,
-  cL: usize,
-  sL: usize,
+  kindR: usize,
+  pR: usize,
+  qR: usize,
+  kindL: usize,
+  pL: usize,
+  qL: usize,
+  scU: usize,
+  scV: usize,
 ): i32 {
+  for (let i = 0; i < N; i++) {
+    st(scU, i, 1.0);
+    st(scV, i, 1.0);
+  }
   let bnorm = 0.0;
   for (let i = 0; i < N; i++) {
     const v = abs(ld(d, i)) + (i + 1 < N ? abs(ld(e, i)) : 0.0);
@@ -347,9 +456,16 @@ function bidiagonalQR(
         break;
       }
     }
-    if (steps++ > maxSteps) return 1;
+    if (steps++ > maxSteps) {
+      normalizeRows(Vt, N, scV, 0, N - 1, false);
+      normalizeRows(Ut, M, scU, 0, N - 1, false);
+      return 1;
+    }
     if (zi >= 0) {
       st(d, zi, 0.0);
+      // The chases use plain rotations: fold the row scales in first.
+      normalizeRows(Ut, M, scU, l, h, false);
+      normalizeRows(Vt, N, scV, l, h, false);
       if (zi < h) {
         // Chase e[zi] right along row zi with left rotations of rows (j, zi).
         let f = ld(e, zi);
@@ -421,8 +537,7 @@ function bidiagonalQR(
       const bulge = s * dk1;
       dk1 = c * dk1;
       dk = f;
-      st(cR, k, c);
-      st(sR, k, s);
+      fastCoefficients(c, s, scV, k, kindR, pR, qR);
       // Left rotation of rows (k, k+1) zeroing the bulge below the diagonal.
       r = givens(dk, bulge);
       c = 1.0;
@@ -444,12 +559,15 @@ function bidiagonalQR(
         st(e, k + 1, c * ek1);
         y = ek;
       }
-      st(cL, k, c);
-      st(sL, k, s);
+      fastCoefficients(c, s, scU, k, kindL, pL, qL);
     }
-    applyRotations(Vt, N, l, h, cR, sR);
-    applyRotations(Ut, M, l, h, cL, sL);
+    applyFastRotations(Vt, N, l, h, kindR, pR, qR);
+    applyFastRotations(Ut, M, l, h, kindL, pL, qL);
+    normalizeRows(Vt, N, scV, l, h, true);
+    normalizeRows(Ut, M, scU, l, h, true);
   }
+  normalizeRows(Vt, N, scV, 0, N - 1, false);
+  normalizeRows(Ut, M, scU, 0, N - 1, false);
   return 0;
 }
 
@@ -497,13 +615,21 @@ export function svd(
   p += (<usize>(M + 1)) << 3;
   const vtmp = p;
   p += (<usize>(M + 1)) << 3;
-  const cR = p;
+  const pR = p;
   p += (<usize>(N + 1)) << 3;
-  const sR = p;
+  const qR = p;
   p += (<usize>(N + 1)) << 3;
-  const cL = p;
+  const pL = p;
   p += (<usize>(N + 1)) << 3;
-  const sL = p;
+  const qL = p;
+  p += (<usize>(N + 1)) << 3;
+  const kindR = p;
+  p += (<usize>(N + 1)) << 3;
+  const kindL = p;
+  p += (<usize>(N + 1)) << 3;
+  const scU = p;
+  p += (<usize>(N + 1)) << 3;
+  const scV = p;
   p += (<usize>(N + 1)) << 3;
   const wyY = p;
   p += (<usize>M * <usize>NB) << 3;
@@ -528,7 +654,7 @@ export function svd(
   bidiagonalize(M, N, W, s, e, tauL, tauR, g, wl, vtmp);
   formUt(M, N, W, tauL, Ut, wyY, wyT, wyG, wyZ, wyZ2, gemmWork);
   formVt(N, W, tauR, Vt, wyY, wyT, wyG, wyZ, wyZ2, gemmWork);
-  const status = bidiagonalQR(M, N, s, e, Ut, Vt, cR, sR, cL, sL);
+  const status = bidiagonalQR(M, N, s, e, Ut, Vt, kindR, pR, qR, kindL, pL, qL, scU, scV);
   for (let i = 0; i < N; i++) {
     const v = ld(s, i);
     if (v < 0.0) {

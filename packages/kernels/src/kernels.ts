@@ -595,7 +595,7 @@ export class Kernels {
       routine,
       Kernels.#inBytes([a]) +
         (out ? 0 : (m * k + k + k * n) * 8) +
-        (2 * m * n + k * k + 10 * big + 16 + 96 * big + 2048) * 8,
+        (2 * m * n + k * k + 14 * big + 16 + 96 * big + 2048) * 8,
     );
     const temps: number[] = [];
     try {
