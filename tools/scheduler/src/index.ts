@@ -1,6 +1,16 @@
 /**
- * @wukong/scheduler: the static scheduler, the client API and the `wukong` CLI.
+ * @wukong/scheduler: the static scheduler, the client API (`connect()` / `compute()`) and the `wukong` CLI.
  */
+export {
+  connect,
+  Client,
+  type ConnectOptions,
+  type ComputeOptions,
+  type JobReport,
+  type JobResult,
+} from './client.js';
+export { JobRun, type JobProgress, type JobRunOptions, type JobOutcome } from './job.js';
+export { treeReduction, type TreeReductionOptions } from './workloads/tree-reduction.js';
 export { STANDARD_OP_NAMES, standardOpManifest } from './ops.js';
 export { loadGraphFile } from './graph-file.js';
 export {

@@ -1,0 +1,583 @@
+/**
+ * The executor core (DESIGN.md §6), shared by every backend. One call of `runInvocation` is one executor
+ * life: it takes the ready tasks of its payload and schedules itself from there, with no central
+ * scheduler on the critical path.
+ *
+ * Per task:
+ *
+ *   begin (lease) ─► gather inputs ─► run op ─► decide persistence ─► fan-in ─► become / cluster / invoke
+ *        │ out exists: skip compute, redo fan-out          (local cache, then storage in one mget,
+ *        │ leased by another or done: drop                  then recompute lost inputs from lineage)
+ *
+ * Invariants, in order of importance:
+ *  1. Write before signal: an output another executor may read is stored before any fan-in record or
+ *     invocation that lets that executor run.
+ *  2. Exactly-once trigger: fan-in is one script; only the parent that completes the set (or a duplicate of
+ *     it) holds the child's trigger.
+ *  3. Idempotent tasks: a lease guards the compute; `done` in the lease record stops duplicates outright.
+ *  4. Bounded waiting: delayed I/O waits for wake-up events, never past `deadline - persistReserveMs`; two
+ *     holders of large inputs of one child never wait on each other (the second is told `conflict`).
+ *  5. Failures are loud: an op that throws publishes a typed `error` event naming the task.
+ *
+ * Fan-out of a finished task t, with children C:
+ *  - single-parent children are ready at once; multi-parent children go through fan-in.
+ *  - if t's output is large (>= clusterThresholdBytes), every ready child runs here (task clustering), and
+ *    a multi-parent child may be held (delayed I/O): t keeps its output in memory, registers as the
+ *    child's holder, and fans in last when the other parents are done, so the child runs here too.
+ *  - otherwise the executor becomes one ready child (most input bytes already here, then priority) and
+ *    invokes the rest, piggybacking small inputs in their payloads.
+ *  - t's output is written only when some consumer may run elsewhere.
+ */
+import { isDepArg, type PlanReader, type PlanTask } from '@wukong/partitioner';
+import { keys, type Store } from '@wukong/storage';
+import { ExecutorError, InjectedCrashError } from './errors.js';
+import {
+  emptyCounters,
+  encodeEvent,
+  type ExecutorCounters,
+  type JobEvent,
+  type Span,
+  type SpanKind,
+} from './events.js';
+import { FaultInjector } from './faults.js';
+import type { OpRegistry } from './ops/registry.js';
+import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.js';
+import { encodePayload, PAYLOAD_VERSION, type InvocationPayload } from './payload.js';
+import type { PlanCache } from './plan-cache.js';
+import { TaskRecords } from './records.js';
+import { decodeValue, encodeValue, valueBytes, type Value } from './values.js';
+
+/** Moves an encoded payload to a new executor. Backends differ only here. */
+export interface Invoker {
+  invoke(payload: Uint8Array): Promise<void>;
+}
+
+export interface ExecutorDeps {
+  store: Store;
+  invoker: Invoker;
+  ops: OpRegistry;
+  plans: PlanCache;
+  /** Identifies this executor in leases and spans. */
+  executorId: string;
+  /** This executor's own deadline (e.g. Lambda's remaining time); the job deadline applies when later. */
+  deadlineMs?: number;
+  now?: () => number;
+  /** Told when the executor starts and stops waiting on delayed I/O (the local pool frees its slot). */
+  onWaitChange?: (waiting: boolean) => void;
+}
+
+export interface InvocationSummary {
+  job: string;
+  counters: ExecutorCounters;
+  /** Set when the executor died at an injected crash point. */
+  crashed?: string;
+}
+
+interface LocalValue {
+  value: Value;
+  bytes: number;
+  /** Its output key holds it (written here, or found there). */
+  persisted: boolean;
+  /** Encoded frame, kept when it was built (for storing or piggybacking). */
+  frame?: Uint8Array;
+}
+
+interface Hold {
+  child: number;
+  parent: number;
+  position: number;
+  inDegree: number;
+}
+
+/** Runs one invocation to completion. Never rejects for task failures: those become `error` events. */
+export async function runInvocation(
+  payload: InvocationPayload,
+  deps: ExecutorDeps,
+): Promise<InvocationSummary> {
+  const plan = await deps.plans.get(payload.job, payload.plan);
+  const invocation = new Invocation(payload, plan, deps);
+  return invocation.run();
+}
+
+class Invocation {
+  readonly #p: InvocationPayload;
+  readonly #plan: PlanReader;
+  readonly #deps: ExecutorDeps;
+  readonly #store: Store;
+  readonly #opts: ResolvedExecutorOptions;
+  readonly #records: TaskRecords;
+  readonly #faults: FaultInjector;
+  readonly #now: () => number;
+  readonly #deadlineMs: number;
+  /** Totals of this invocation; `#sent` is what progress events have reported so far. */
+  readonly #counters = emptyCounters();
+  #sent = emptyCounters();
+  /** Plan rows of tasks queued here, for cache eviction. */
+  readonly #rows = new Map<number, PlanTask>();
+  readonly #local = new Map<number, LocalValue>();
+  readonly #queue: number[] = [];
+  readonly #holds: Hold[] = [];
+  /** Tasks whose lease this executor holds and renews. */
+  readonly #leased = new Set<number>();
+  #done: number[] = [];
+  #spans: Span[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #pendingWrites: Promise<unknown>[] = [];
+  #eventCursor = '$';
+
+  constructor(payload: InvocationPayload, plan: PlanReader, deps: ExecutorDeps) {
+    this.#p = payload;
+    this.#plan = plan;
+    this.#deps = deps;
+    this.#store = deps.store;
+    this.#opts = resolveExecutorOptions(payload.config.options);
+    this.#records = new TaskRecords(
+      deps.store,
+      payload.job,
+      `${deps.executorId}#${payload.attempt}`,
+      payload.config.keyTtlMs,
+    );
+    this.#faults = new FaultInjector(payload.config.faults);
+    this.#now = deps.now ?? Date.now;
+    this.#deadlineMs = Math.min(payload.deadlineMs, deps.deadlineMs ?? Infinity);
+  }
+
+  async run(): Promise<InvocationSummary> {
+    const summary: InvocationSummary = { job: this.#p.job, counters: this.#counters };
+    for (const [task, frame] of this.#p.inputs) {
+      const value = decodeValue(frame);
+      this.#local.set(task, { value, bytes: valueBytes(value), persisted: false, frame });
+    }
+    this.#queue.push(...[...this.#p.start].reverse());
+    this.#flushTimer = setInterval(() => void this.#flush(false), this.#opts.eventFlushMs);
+    this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(1, this.#opts.leaseMs / 3));
+    try {
+      while (this.#queue.length > 0 || this.#holds.length > 0) {
+        if (this.#queue.length === 0) {
+          await this.#waitForHolds();
+          continue;
+        }
+        const task = this.#queue.pop()!;
+        await this.#process(task);
+        if (this.#holds.length > 0) await this.#checkHolds();
+      }
+      await Promise.all(this.#pendingWrites);
+    } catch (e) {
+      if (e instanceof InjectedCrashError) {
+        // The container is gone: nothing more is written, buffered events are lost with it.
+        summary.crashed = e.point;
+        this.#stopTimers();
+        return summary;
+      }
+      throw e;
+    } finally {
+      this.#stopTimers();
+    }
+    await this.#flush(true);
+    return summary;
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#flushTimer);
+    clearInterval(this.#renewTimer);
+  }
+
+  // ─── one task ──────────────────────────────────────────────────────────────────────────────────────
+
+  async #process(task: number): Promise<void> {
+    const info = await this.#plan.task(task);
+    const begin = await this.#records.begin(task, this.#opts.leaseMs);
+    if (begin === 'skip') {
+      this.#counters.duplicatesDropped++;
+      this.#local.delete(task);
+      return;
+    }
+    this.#leased.add(task);
+    let value: Value | undefined;
+    if (begin === 'compute' && !this.#local.has(task)) {
+      try {
+        this.#faults.check('before-compute', task, info.key, this.#p.attempt);
+        value = await this.#compute(info);
+        this.#faults.check('after-compute', task, info.key, this.#p.attempt);
+      } catch (e) {
+        if (e instanceof InjectedCrashError) throw e;
+        await this.#fail(info, e);
+        return;
+      }
+    } else if (begin === 'compute') {
+      value = this.#local.get(task)!.value; // already here (recomputed from lineage for a consumer)
+    }
+    try {
+      await this.#fanOut(info, value);
+    } catch (e) {
+      if (e instanceof InjectedCrashError) throw e;
+      await this.#fail(info, e);
+      return;
+    }
+  }
+
+  async #compute(info: PlanTask): Promise<Value> {
+    const inputs = await this.#gather(info);
+    const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
+    const op = this.#deps.ops.resolve(info.op, info.key, args.length);
+    const t0 = this.#now();
+    const controller = new AbortController();
+    const timeout = setTimeout(
+      () =>
+        controller.abort(new ExecutorError('DEADLINE_EXCEEDED', `task '${info.key}' ran past the deadline`)),
+      Math.max(0, this.#deadlineMs - t0),
+    );
+    let value: Value;
+    try {
+      value = await op.run(args, { task: info.key, signal: controller.signal });
+    } finally {
+      clearTimeout(timeout);
+    }
+    const bytes = valueBytes(value);
+    this.#span(info.index, 'compute', t0, bytes);
+    this.#counters.tasksExecuted++;
+    this.#local.set(info.index, { value, bytes, persisted: false });
+    return value;
+  }
+
+  /** Inputs of a task: local cache first, then storage in one multi-get, then lineage for lost ones. */
+  async #gather(info: PlanTask): Promise<Map<number, Value>> {
+    const inputs = new Map<number, Value>();
+    const missing: number[] = [];
+    for (const d of info.deps) {
+      const here = this.#local.get(d);
+      if (here !== undefined) {
+        inputs.set(d, here.value);
+        this.#counters.bytesKeptLocal += here.persisted ? 0 : here.bytes;
+      } else missing.push(d);
+    }
+    if (missing.length === 0) return inputs;
+    const t0 = this.#now();
+    const frames = await this.#records.loadOutputs(missing);
+    let bytes = 0;
+    for (let i = 0; i < missing.length; i++) {
+      const d = missing[i]!;
+      const frame = frames[i];
+      if (frame === null || frame === undefined) {
+        // Never persisted (all its consumers were meant to run where it was computed) or lost: rebuild it.
+        inputs.set(d, await this.#recompute(d));
+        continue;
+      }
+      bytes += frame.byteLength;
+      const value = decodeValue(frame);
+      inputs.set(d, value);
+      this.#local.set(d, { value, bytes: valueBytes(value), persisted: true });
+    }
+    this.#counters.bytesRead += bytes;
+    this.#span(info.index, 'fetch', t0, bytes);
+    return inputs;
+  }
+
+  /** Recomputes a lost output from lineage, stores it for any other consumer, and keeps it here. */
+  async #recompute(task: number): Promise<Value> {
+    const info = await this.#plan.task(task);
+    const value = await this.#compute(info);
+    this.#counters.tasksExecuted--;
+    this.#counters.tasksRecomputed++;
+    await this.#persist(task);
+    return value;
+  }
+
+  async #fail(info: PlanTask, error: unknown): Promise<void> {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const own = (e as Error & { code?: unknown }).code;
+    const code = typeof own === 'string' ? own : 'TASK_FAILED';
+    await this.#emit({
+      type: 'error',
+      task: info.index,
+      key: info.key,
+      name: e.name,
+      code,
+      message: e.message,
+      ...(e.stack === undefined ? {} : { stack: e.stack }),
+      attempt: this.#p.attempt,
+    });
+    this.#leased.delete(info.index);
+  }
+
+  // ─── fan-out ───────────────────────────────────────────────────────────────────────────────────────
+
+  async #fanOut(info: PlanTask, value: Value | undefined): Promise<void> {
+    const task = info.index;
+    const attempt = this.#p.attempt;
+    const here = this.#local.get(task);
+    const persisted = value === undefined || here?.persisted === true;
+    if (value === undefined) this.#local.delete(task); // resumed: the output is in storage
+
+    if (info.dependents.length === 0) {
+      await this.#finalise(info, value);
+      this.#faults.check('after-store', task, info.key, attempt);
+      return this.#complete(task);
+    }
+
+    const children = await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
+    const bytes = here?.bytes ?? 0;
+    const large = this.#opts.clustering && value !== undefined && bytes >= this.#opts.clusterThresholdBytes;
+    const ready: PlanTask[] = [];
+    const toFanIn: PlanTask[] = [];
+    for (const child of children) {
+      if (child.inDegree === 1) ready.push(child);
+      else toFanIn.push(child);
+    }
+
+    // Delayed I/O: hold a large output for a fan-in child instead of writing it.
+    const fanInNow: PlanTask[] = [];
+    if (large && this.#opts.delayedIo && value !== undefined) {
+      for (const child of toFanIn) {
+        const position = child.deps.indexOf(task);
+        const result = await this.#records.hold(child.index, position, child.inDegree);
+        if (result === 'won') ready.push(child);
+        else if (result === 'wait') {
+          this.#holds.push({ child: child.index, parent: task, position, inDegree: child.inDegree });
+          this.#counters.delayedIoHolds++;
+        } else fanInNow.push(child);
+      }
+    } else fanInNow.push(...toFanIn);
+
+    // Write before signal.
+    if (fanInNow.length > 0 && !persisted) await this.#persist(task);
+    this.#faults.check('after-store', task, info.key, attempt);
+
+    if (fanInNow.length > 0) {
+      const t0 = this.#now();
+      for (const won of await this.#fanInAll(info, fanInNow)) if (won !== undefined) ready.push(won);
+      this.#span(task, 'fanin', t0, 0);
+    }
+
+    if (ready.length > 0) await this.#dispatch(info, ready, large);
+    if (this.#holds.some((h) => h.parent === task)) return; // completes when its holds resolve
+    await this.#complete(task);
+  }
+
+  /**
+   * Fan-in for several children: the first alone (the `mid-fanout` crash point sits after it), the rest in
+   * parallel. Returns the children this parent won.
+   */
+  async #fanInAll(parent: PlanTask, children: PlanTask[]): Promise<(PlanTask | undefined)[]> {
+    const one = async (child: PlanTask): Promise<PlanTask | undefined> => {
+      const result = await this.#records.fanIn(child.index, child.deps.indexOf(parent.index), child.inDegree);
+      if (result === 'won') return child;
+      if (result === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
+      return undefined;
+    };
+    const [head, ...tail] = children;
+    const first = await one(head!);
+    if (tail.length > 0) this.#faults.check('mid-fanout', parent.index, parent.key, this.#p.attempt);
+    return [first, ...(await Promise.all(tail.map(one)))];
+  }
+
+  /** Become one ready child, run others here when the output is large, invoke the rest. */
+  async #dispatch(info: PlanTask, ready: PlanTask[], large: boolean): Promise<void> {
+    const localBytes = (c: PlanTask): number => {
+      let n = 0;
+      for (const d of c.deps) n += this.#local.get(d)?.bytes ?? 0;
+      return n;
+    };
+    ready.sort((a, b) => localBytes(b) - localBytes(a) || b.priority - a.priority || a.index - b.index);
+    const [become, ...rest] = ready;
+    const runHere = large ? ready : [become!];
+    const invokeList = large ? [] : rest;
+    for (const c of runHere) this.#rows.set(c.index, c);
+    // The stack runs the last pushed first: push in reverse so `become` runs next.
+    for (let i = runHere.length - 1; i >= 0; i--) this.#queue.push(runHere[i]!.index);
+    if (invokeList.length === 0) return;
+    const t0 = this.#now();
+    const [head, ...tail] = invokeList;
+    await this.#invoke(head!);
+    if (tail.length > 0) this.#faults.check('mid-fanout', info.index, info.key, this.#p.attempt);
+    await this.#forEachBounded(tail, this.#opts.invokeConcurrency, (child) => this.#invoke(child));
+    this.#span(info.index, 'invoke', t0, 0);
+  }
+
+  async #invoke(child: PlanTask): Promise<void> {
+    const inputs: [number, Uint8Array][] = [];
+    let budget = this.#opts.payloadLimitBytes / 2;
+    for (const d of child.deps) {
+      const here = this.#local.get(d);
+      if (here === undefined) continue;
+      if (here.bytes <= this.#opts.piggybackBytes) {
+        here.frame ??= encodeValue(here.value);
+        if (here.frame.byteLength <= budget) {
+          inputs.push([d, here.frame]);
+          budget -= here.frame.byteLength;
+          continue;
+        }
+      }
+      if (!here.persisted) await this.#persist(d); // write before signal
+    }
+    const payload: InvocationPayload = {
+      v: PAYLOAD_VERSION,
+      job: this.#p.job,
+      start: [child.index],
+      inputs,
+      attempt: 1,
+      deadlineMs: this.#p.deadlineMs,
+      config: this.#p.config,
+    };
+    await this.#deps.invoker.invoke(encodePayload(payload, this.#opts.payloadLimitBytes));
+    this.#counters.invocations++;
+  }
+
+  async #forEachBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    });
+    await Promise.all(lanes);
+  }
+
+  // ─── persistence, finals, completion ───────────────────────────────────────────────────────────────
+
+  async #persist(task: number): Promise<void> {
+    const here = this.#local.get(task);
+    if (here === undefined || here.persisted) return;
+    const t0 = this.#now();
+    here.frame ??= encodeValue(here.value, { shared: this.#store.kind === 'memory' });
+    await this.#records.storeOutput(task, here.frame);
+    here.persisted = true;
+    this.#counters.bytesStored += here.frame.byteLength;
+    this.#span(task, 'store', t0, here.frame.byteLength);
+  }
+
+  /** A final task: store its output for the client and push a `final` event (small values inline). */
+  async #finalise(info: PlanTask, value: Value | undefined): Promise<void> {
+    if (value === undefined) {
+      // Resumed: the output is stored; the client may have missed the event, so send it again.
+      const frame = await this.#store.getRequired(keys.out(this.#p.job, info.index));
+      await this.#emitFinal(info, frame);
+      return;
+    }
+    await this.#persist(info.index);
+    const here = this.#local.get(info.index)!;
+    await this.#emitFinal(info, here.frame!);
+  }
+
+  async #emitFinal(info: PlanTask, frame: Uint8Array): Promise<void> {
+    const inline = frame.byteLength <= this.#opts.piggybackBytes;
+    await this.#emit({
+      type: 'final',
+      task: info.index,
+      key: info.key,
+      bytes: frame.byteLength,
+      ...(inline ? { value: frame.slice() } : {}),
+    });
+  }
+
+  async #complete(task: number): Promise<void> {
+    await this.#records.finish(task);
+    this.#leased.delete(task);
+    this.#done.push(task);
+    this.#evict();
+  }
+
+  /** Drops cached values that no task still queued or held here can need. */
+  #evict(): void {
+    if (this.#local.size === 0) return;
+    const needed = new Set<number>();
+    for (const h of this.#holds) needed.add(h.parent);
+    // Queued tasks need their own values (recomputed inputs) and their parents' outputs.
+    for (const t of this.#queue) {
+      const row = this.#rows.get(t);
+      if (row === undefined) return; // a start task: its inputs came with the payload, keep everything
+      needed.add(t);
+      for (const d of row.deps) needed.add(d);
+    }
+    for (const t of [...this.#local.keys()]) if (!needed.has(t)) this.#local.delete(t);
+    for (const t of [...this.#rows.keys()]) if (!needed.has(t)) this.#rows.delete(t);
+  }
+
+  // ─── delayed I/O ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Non-blocking: resolves holds whose other parents have all arrived. */
+  async #checkHolds(): Promise<void> {
+    for (const h of [...this.#holds]) {
+      const result = await this.#records.hold(h.child, h.position, h.inDegree);
+      if (result === 'wait') continue;
+      await this.#resolveHold(h, result === 'won');
+    }
+  }
+
+  /** Blocking: nothing else to do here, so wait for wake-ups (events), never past the persist reserve. */
+  async #waitForHolds(): Promise<void> {
+    const giveUpAt = this.#deadlineMs - this.#opts.persistReserveMs;
+    const t0 = this.#now();
+    this.#deps.onWaitChange?.(true);
+    try {
+      while (this.#holds.length > 0 && this.#queue.length === 0) {
+        const remaining = giveUpAt - this.#now();
+        if (remaining <= 0) {
+          for (const h of [...this.#holds]) await this.#resolveHold(h, false);
+          break;
+        }
+        await this.#flush(false);
+        const events = await this.#store.readEvents(this.#p.job, this.#eventCursor, {
+          blockMs: Math.max(1, Math.min(remaining, this.#opts.delayedIoRecheckMs)),
+          count: 256,
+        });
+        if (events.length > 0) this.#eventCursor = events[events.length - 1]!.id;
+        await this.#checkHolds();
+      }
+    } finally {
+      this.#deps.onWaitChange?.(false);
+    }
+    for (const h of this.#holds) this.#span(h.parent, 'wait', t0, 0);
+  }
+
+  /** Ends a hold: either it won the child (run it here) or it persists and fans in normally. */
+  async #resolveHold(h: Hold, won: boolean): Promise<void> {
+    this.#holds.splice(this.#holds.indexOf(h), 1);
+    const child = await this.#plan.task(h.child);
+    let wins = won;
+    if (!won) {
+      await this.#persist(h.parent);
+      const result = await this.#records.fanIn(h.child, h.position, h.inDegree);
+      if (result === 'wake-holder') await this.#emit({ type: 'wake', task: h.child });
+      wins = result === 'won';
+    }
+    if (wins) this.#queue.push(child.index);
+    if (!this.#holds.some((o) => o.parent === h.parent)) await this.#complete(h.parent);
+  }
+
+  // ─── events, spans, leases ─────────────────────────────────────────────────────────────────────────
+
+  #span(task: number, kind: SpanKind, t0: number, bytes: number): void {
+    if (!this.#opts.spans) return;
+    this.#spans.push({ task, kind, t0, t1: this.#now(), bytes });
+  }
+
+  async #emit(event: JobEvent): Promise<void> {
+    await this.#store.appendEvent(this.#p.job, encodeEvent(event));
+  }
+
+  async #flush(final: boolean): Promise<void> {
+    if (!final && this.#done.length === 0 && this.#spans.length === 0) return;
+    // Counters travel as deltas since the previous flush, so the client can simply add them up.
+    const delta = emptyCounters();
+    for (const name of Object.keys(delta) as (keyof ExecutorCounters)[]) {
+      delta[name] = this.#counters[name] - this.#sent[name];
+    }
+    this.#sent = { ...this.#counters };
+    const event: JobEvent = {
+      type: 'progress',
+      executor: this.#deps.executorId,
+      done: this.#done,
+      spans: this.#spans,
+      counters: delta,
+    };
+    this.#done = [];
+    this.#spans = [];
+    await this.#emit(event);
+  }
+
+  async #renewLeases(): Promise<void> {
+    await Promise.all(
+      [...this.#leased].map((t) => this.#records.renew(t, this.#opts.leaseMs).catch(() => false)),
+    );
+  }
+}

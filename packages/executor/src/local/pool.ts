@@ -1,0 +1,217 @@
+/**
+ * The local backend: a pool of worker threads (default one per core), each hosting the executor core like
+ * a warm Lambda container. Invocation = message; the pool routes every invocation — from the client or
+ * from an executor invoking a child — to the thread with the least outstanding work.
+ *
+ * The pool can emulate Lambda for experiments: invocation latency, duplicate delivery (a fraction of
+ * invocations delivered twice, the copy up to `duplicateDelayMs` late). Crashes are injected inside the
+ * executor (see faults.ts) through the job's config. The payload limit is enforced by the executor's
+ * payload encoder and checked again here on arrival.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker, type MessagePort } from 'node:worker_threads';
+import type { MemoryStore } from '@wukong/storage';
+import type { ExecutorCounters } from '../events.js';
+import { PayloadTooLargeError } from '../errors.js';
+import type { Invoker } from '../executor.js';
+import { executorDefaults, type ExecutorOptions } from '../options.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+export interface LocalPoolOptions {
+  /** Worker threads. @default os.availableParallelism() */
+  workers?: number;
+  /** Executors running concurrently in one thread (raise it for sleep-bound experiments). @default 1 */
+  executorsPerWorker?: number;
+  /** The embedded store to share with the workers, or a store URL each worker opens itself. */
+  store: { memory: MemoryStore } | { url: string };
+  /** Added before each delivery, as Lambda's invocation latency. @default 0 */
+  invocationLatencyMs?: number;
+  /** Fraction of invocations delivered twice. @default 0 */
+  duplicateRate?: number;
+  /** The duplicate arrives up to this late (uniformly). @default 50 */
+  duplicateDelayMs?: number;
+  /** Largest payload accepted. @default executorDefaults.payloadLimitBytes */
+  payloadLimitBytes?: number;
+  /** Seed of the duplicate-delivery dice. @default 1 */
+  seed?: number;
+  /** Executor options applied to every invocation that does not carry its own. */
+  executorOptions?: ExecutorOptions;
+}
+
+export interface PoolStats {
+  invocations: number;
+  duplicatesDelivered: number;
+  crashes: number;
+  failures: { message: string; stack?: string }[];
+}
+
+interface Thread {
+  worker: Worker;
+  outstanding: number;
+}
+
+export class LocalPool implements Invoker {
+  readonly #threads: Thread[] = [];
+  readonly #opts: Required<Omit<LocalPoolOptions, 'store' | 'executorOptions'>>;
+  readonly #stats: PoolStats = { invocations: 0, duplicatesDelivered: 0, crashes: 0, failures: [] };
+  readonly #endListeners = new Set<
+    (e: { job: string; crashed?: string; counters: ExecutorCounters }) => void
+  >();
+  #random: () => number;
+  #closed = false;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  private constructor(opts: LocalPoolOptions) {
+    this.#opts = {
+      workers: opts.workers ?? availableParallelism(),
+      executorsPerWorker: opts.executorsPerWorker ?? 1,
+      invocationLatencyMs: opts.invocationLatencyMs ?? 0,
+      duplicateRate: opts.duplicateRate ?? 0,
+      duplicateDelayMs: opts.duplicateDelayMs ?? 50,
+      payloadLimitBytes: opts.payloadLimitBytes ?? executorDefaults.payloadLimitBytes,
+      seed: opts.seed ?? 1,
+    };
+    if (!(this.#opts.workers >= 1)) throw new RangeError('workers must be at least 1');
+    if (!(this.#opts.executorsPerWorker >= 1)) throw new RangeError('executorsPerWorker must be at least 1');
+    if (!(this.#opts.duplicateRate >= 0 && this.#opts.duplicateRate <= 1))
+      throw new RangeError('duplicateRate must be in [0, 1]');
+    this.#random = mulberry32(this.#opts.seed);
+  }
+
+  static async start(options: LocalPoolOptions): Promise<LocalPool> {
+    const pool = new LocalPool(options);
+    await Promise.all(Array.from({ length: pool.#opts.workers }, (_, i) => pool.#spawn(i, options)));
+    return pool;
+  }
+
+  get stats(): Readonly<PoolStats> {
+    return this.#stats;
+  }
+
+  get workers(): number {
+    return this.#threads.length;
+  }
+
+  /** Subscribes to the end of every invocation (for counters and crash accounting). */
+  onInvocationEnd(
+    listener: (e: { job: string; crashed?: string; counters: ExecutorCounters }) => void,
+  ): () => void {
+    this.#endListeners.add(listener);
+    return () => this.#endListeners.delete(listener);
+  }
+
+  invoke(payload: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('local pool is closed'));
+    if (payload.byteLength > this.#opts.payloadLimitBytes) {
+      return Promise.reject(new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes));
+    }
+    this.#stats.invocations++;
+    this.#deliverAfter(payload, this.#opts.invocationLatencyMs);
+    if (this.#opts.duplicateRate > 0 && this.#random() < this.#opts.duplicateRate) {
+      this.#stats.duplicatesDelivered++;
+      this.#deliverAfter(
+        payload,
+        this.#opts.invocationLatencyMs + this.#random() * this.#opts.duplicateDelayMs,
+      );
+    }
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    await Promise.all(
+      this.#threads.map(
+        (t) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void t.worker.terminate().then(() => resolve()), 2_000);
+            t.worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            t.worker.postMessage({ type: 'close' } satisfies ToWorker);
+          }),
+      ),
+    );
+  }
+
+  #deliverAfter(payload: Uint8Array, delayMs: number): void {
+    if (delayMs <= 0) return this.#deliver(payload);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#deliver(payload);
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  #deliver(payload: Uint8Array): void {
+    if (this.#closed) return;
+    let best = this.#threads[0]!;
+    for (const t of this.#threads) if (t.outstanding < best.outstanding) best = t;
+    best.outstanding++;
+    best.worker.postMessage({ type: 'invoke', payload } satisfies ToWorker);
+  }
+
+  #spawn(index: number, options: LocalPoolOptions): Promise<void> {
+    const init: WorkerInit = {
+      workerIndex: index,
+      executorsPerWorker: this.#opts.executorsPerWorker,
+      ...(options.executorOptions ? { options: options.executorOptions } : {}),
+    };
+    const transfer: MessagePort[] = [];
+    if ('memory' in options.store) {
+      init.storePort = options.store.memory.connectPort();
+      transfer.push(init.storePort);
+    } else init.storeUrl = options.store.url;
+    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: init,
+      transferList: transfer,
+    });
+    const thread: Thread = { worker, outstanding: 0 };
+    this.#threads.push(thread);
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready':
+            worker.off('error', reject);
+            worker.on('error', (e) =>
+              this.#stats.failures.push({ message: e.message, ...(e.stack ? { stack: e.stack } : {}) }),
+            );
+            resolve();
+            break;
+          case 'invoke':
+            void this.invoke(m.payload).catch((e: Error) =>
+              this.#stats.failures.push({ message: e.message }),
+            );
+            break;
+          case 'ended':
+            thread.outstanding--;
+            if (m.crashed) this.#stats.crashes++;
+            for (const l of this.#endListeners) l(m);
+            break;
+          case 'failed':
+            thread.outstanding--;
+            this.#stats.failures.push({ message: m.message, ...(m.stack ? { stack: m.stack } : {}) });
+            break;
+          case 'closed':
+            void worker.terminate();
+            break;
+        }
+      });
+    });
+  }
+}
+
+/** Small seeded PRNG for reproducible duplicate delivery. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

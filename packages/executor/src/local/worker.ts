@@ -1,0 +1,91 @@
+/**
+ * A worker thread of the local backend: it hosts the executor core as a warm Lambda container would —
+ * one store client, one op registry and one Plan cache, reused by every invocation it receives.
+ * An invocation is a message; invoking a child is a message back to the pool.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connectMemoryStore, openStore, type Store } from '@wukong/storage';
+import { runInvocation } from '../executor.js';
+import { createOpRegistry } from '../ops/index.js';
+import { decodePayload } from '../payload.js';
+import { PlanCache } from '../plan-cache.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+const store: Store = init.storePort ? connectMemoryStore(init.storePort) : await openStore(init.storeUrl!);
+const ops = createOpRegistry();
+const plans = new PlanCache(store);
+const invoker = {
+  invoke(payload: Uint8Array): Promise<void> {
+    post({ type: 'invoke', payload });
+    return Promise.resolve();
+  },
+};
+
+let running = 0;
+let sequence = 0;
+const waiting: Uint8Array[] = [];
+
+function pump(): void {
+  while (running < init.executorsPerWorker && waiting.length > 0) {
+    const bytes = waiting.shift()!;
+    running++;
+    void execute(bytes);
+  }
+}
+
+async function execute(bytes: Uint8Array): Promise<void> {
+  let slotHeld = true;
+  const release = (): void => {
+    if (slotHeld) {
+      slotHeld = false;
+      running--;
+      pump();
+    }
+  };
+  try {
+    const payload = decodePayload(bytes);
+    const summary = await runInvocation(payload, {
+      store,
+      invoker,
+      ops,
+      plans,
+      executorId: `w${init.workerIndex}.${++sequence}`,
+      // A waiting executor gives its slot to queued work and takes one back when it resumes.
+      onWaitChange: (isWaiting) => {
+        if (isWaiting) release();
+        else if (!slotHeld) {
+          slotHeld = true;
+          running++;
+        }
+      },
+    });
+    post({
+      type: 'ended',
+      job: payload.job,
+      counters: summary.counters,
+      ...(summary.crashed ? { crashed: summary.crashed } : {}),
+    });
+  } catch (e) {
+    const error = e as Error;
+    post({ type: 'failed', message: error.message, ...(error.stack ? { stack: error.stack } : {}) });
+  } finally {
+    release();
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'invoke') {
+    waiting.push(m.payload);
+    pump();
+  } else if (m.type === 'close') {
+    void store.close().finally(() => {
+      post({ type: 'closed' });
+      port.close();
+    });
+  }
+});
+post({ type: 'ready' });

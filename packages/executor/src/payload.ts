@@ -1,0 +1,89 @@
+/**
+ * The invocation payload of DESIGN.md §7, as msgpack:
+ *   { v, job, start: task indices, plan: inline bytes | absent, inputs: piggybacked outputs,
+ *     attempt, deadlineMs, config }
+ * The inline budget (`payloadLimitBytes`) is enforced here, by every invoker alike, so a payload that
+ * passes on the local backend passes on Lambda.
+ */
+import { decode, encode } from '@msgpack/msgpack';
+import { BadPayloadError, PayloadTooLargeError } from './errors.js';
+import type { ExecutorOptions } from './options.js';
+
+export const PAYLOAD_VERSION = 1;
+
+/** Crash points that fault injection can stop an executor at. */
+export const crashPoints = ['before-compute', 'after-compute', 'after-store', 'mid-fanout'] as const;
+export type CrashPoint = (typeof crashPoints)[number];
+
+/** Per-job fault injection, for experiments and tests (local backend). */
+export interface FaultConfig {
+  /** Crash at these points: each listed point fires for a task with probability `crashRate` (default 1). */
+  crashAt?: CrashPoint[];
+  /** Probability that a task crashes at one of `crashAt` (or at any point when `crashAt` is absent). */
+  crashRate?: number;
+  /** Only crash tasks whose key is listed (all tasks when absent). */
+  crashTasks?: string[];
+  /** Crash only on these attempts (default: only the first, so that a retry completes). */
+  crashAttempts?: number[];
+  /** Seed for the crash dice, so a run is reproducible. */
+  seed?: number;
+}
+
+/** Job-wide settings carried by every payload (small). */
+export interface JobConfig {
+  options?: ExecutorOptions;
+  faults?: FaultConfig;
+  /** TTL of every key of the job. */
+  keyTtlMs: number;
+}
+
+export interface InlinePlan {
+  header: Uint8Array;
+  segments: Uint8Array[];
+}
+
+export interface InvocationPayload {
+  v: number;
+  job: string;
+  /** Task indices that are ready to run, in order. */
+  start: number[];
+  /** The whole plan, when it fits the inline budget; otherwise the executor reads it from storage. */
+  plan?: InlinePlan;
+  /** Small outputs of parents, piggybacked: [task index, value frame]. */
+  inputs: [number, Uint8Array][];
+  attempt: number;
+  /** Absolute deadline of the job (epoch ms). */
+  deadlineMs: number;
+  config: JobConfig;
+}
+
+export function encodePayload(payload: InvocationPayload, limitBytes: number): Uint8Array {
+  const bytes = encode(payload);
+  if (bytes.byteLength > limitBytes) throw new PayloadTooLargeError(bytes.byteLength, limitBytes);
+  return bytes;
+}
+
+export function decodePayload(bytes: Uint8Array): InvocationPayload {
+  let raw: unknown;
+  try {
+    raw = decode(bytes);
+  } catch (e) {
+    throw new BadPayloadError(`not msgpack (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null) throw new BadPayloadError('not an object');
+  const p = raw as Partial<InvocationPayload>;
+  if (p.v !== PAYLOAD_VERSION)
+    throw new BadPayloadError(`version ${String(p.v)}, expected ${PAYLOAD_VERSION}`);
+  if (typeof p.job !== 'string' || p.job.length === 0) throw new BadPayloadError('missing job id');
+  if (!Array.isArray(p.start) || !p.start.every((t) => Number.isInteger(t) && t >= 0)) {
+    throw new BadPayloadError('start must be a list of task indices');
+  }
+  if (!Array.isArray(p.inputs)) throw new BadPayloadError('inputs must be a list');
+  if (!Number.isInteger(p.attempt) || p.attempt! < 1)
+    throw new BadPayloadError('attempt must be a positive integer');
+  if (typeof p.deadlineMs !== 'number') throw new BadPayloadError('missing deadlineMs');
+  if (typeof p.config !== 'object' || p.config === null || typeof p.config.keyTtlMs !== 'number') {
+    throw new BadPayloadError('missing job config');
+  }
+  return p as InvocationPayload;
+}

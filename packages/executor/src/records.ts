@@ -1,0 +1,92 @@
+/**
+ * Task records in storage: the executor's side of the storage contract (DESIGN.md §5–6). Every
+ * read-decide-write on a task's keys goes through one named script, so it is atomic on its shard and safe
+ * under re-sent commands and duplicate deliveries:
+ *
+ *   begin      lease `run` (SET NX PX); `done` in `run` means the task finished its fan-out already
+ *   output     write-once `out` (SET NX)
+ *   fanIn      add my parent position to the child's `in` set; the completing parent holds `trigger`
+ *   hold       delayed I/O: register as the parent that keeps a large input for the child in memory
+ *   finish     mark `run` as done (duplicates of the task then stop at `begin`)
+ */
+import { keys, type Store } from '@wukong/storage';
+
+export const DONE_MARK = 'done';
+
+export type BeginResult =
+  /** Lease taken; the output does not exist yet: compute it. */
+  | 'compute'
+  /** Lease taken; the output exists (an earlier attempt stored it): skip compute, redo the fan-out. */
+  | 'resume'
+  /** Another executor holds the lease, or the task finished: drop this delivery. */
+  | 'skip';
+
+export type FanInResult =
+  /** This parent completed the fan-in (now or in an earlier delivery): it runs or invokes the child. */
+  | 'won'
+  /** Other parents are outstanding, or another parent holds the trigger. */
+  | 'pending'
+  /** Every parent but a registered delayed-I/O holder has arrived: the holder must be woken. */
+  | 'wake-holder';
+
+export type HoldResult =
+  /** Every other parent had arrived: this parent completed the fan-in and holds the trigger. */
+  | 'won'
+  /** Registered as the holder; wait for a wake-up, then ask again. */
+  | 'wait'
+  /** Another parent already holds a large input for this child: persist and fan in normally. */
+  | 'conflict';
+
+export class TaskRecords {
+  constructor(
+    private readonly store: Store,
+    private readonly job: string,
+    private readonly owner: string,
+    private readonly keyTtlMs: number,
+  ) {}
+
+  async begin(task: number, leaseMs: number): Promise<BeginResult> {
+    const r = await this.store.runScript(
+      'taskBegin',
+      [keys.lease(this.job, task), keys.out(this.job, task)],
+      [this.owner, leaseMs, DONE_MARK],
+    );
+    return r.code === 1 ? 'compute' : r.code === 2 ? 'resume' : 'skip';
+  }
+
+  async renew(task: number, leaseMs: number): Promise<boolean> {
+    const r = await this.store.runScript('leaseRenew', [keys.lease(this.job, task)], [this.owner, leaseMs]);
+    return r.code === 1;
+  }
+
+  async finish(task: number): Promise<void> {
+    await this.store.set(keys.lease(this.job, task), new TextEncoder().encode(DONE_MARK), this.keyTtlMs);
+  }
+
+  async storeOutput(task: number, frame: Uint8Array): Promise<boolean> {
+    return this.store.setIfAbsent(keys.out(this.job, task), frame, this.keyTtlMs);
+  }
+
+  async fanIn(child: number, position: number, inDegree: number): Promise<FanInResult> {
+    const r = await this.store.runScript(
+      'fanIn',
+      [keys.fanIn(this.job, child), keys.trigger(this.job, child), keys.hold(this.job, child)],
+      [position, inDegree, this.keyTtlMs],
+    );
+    if (r.code === 1) return 'won';
+    return r.wakeHolder ? 'wake-holder' : 'pending';
+  }
+
+  async hold(child: number, position: number, inDegree: number): Promise<HoldResult> {
+    const r = await this.store.runScript(
+      'fanInHold',
+      [keys.fanIn(this.job, child), keys.trigger(this.job, child), keys.hold(this.job, child)],
+      [position, inDegree, this.keyTtlMs],
+    );
+    return r.code === 1 ? 'won' : r.code === 0 ? 'wait' : 'conflict';
+  }
+
+  async loadOutputs(tasks: readonly number[]): Promise<(Uint8Array | null)[]> {
+    return this.store.mget(tasks.map((t) => keys.out(this.job, t)));
+  }
+}

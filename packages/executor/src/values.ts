@@ -1,0 +1,130 @@
+/**
+ * Value frames: how task outputs (and piggybacked inputs) travel as bytes.
+ *
+ * A value is anything an op returns: numbers, strings, booleans, null, typed arrays, NDArrays and lists
+ * of those. Tensors never go element-wise through msgpack: the frame is a small msgpack header describing
+ * the structure, followed by the raw little-endian tensor bodies, each starting on an 8-byte boundary.
+ *
+ *   0        4        8            8+H      (pad to 8)
+ *   | magic  |   H    | msgpack hdr |  ...  | body 0 | pad | body 1 | ...
+ *
+ * In the header a tensor is a placeholder `{ $t: [dtype, shape | null, index, length] }` (shape null for a
+ * bare typed array). Decoding returns views over the frame's memory whenever the body is aligned for its
+ * element type (zero-copy; this is what lets worker threads share outputs through SharedArrayBuffer) and
+ * copies otherwise (ioredis hands back small replies at unaligned offsets).
+ */
+import { decode, encode } from '@msgpack/msgpack';
+import {
+  DTYPE_ARRAYS,
+  dtypeOf,
+  isDType,
+  isNDArray,
+  isTypedArray,
+  type DType,
+  type Inline,
+  type TypedArray,
+} from '@wukong/graph';
+import { BadPayloadError } from './errors.js';
+
+export type Value = Inline;
+
+const MAGIC = 0x3156_4b57; // 'WKV1' little-endian
+const PREFIX_BYTES = 8;
+
+/** Bytes a value occupies in memory, tensors counted by their bodies: the size used by every threshold. */
+export function valueBytes(v: Value): number {
+  if (isTypedArray(v)) return v.byteLength;
+  if (isNDArray(v)) return v.data.byteLength;
+  if (Array.isArray(v)) {
+    let n = 8;
+    for (const item of v) n += valueBytes(item as Value);
+    return n;
+  }
+  if (typeof v === 'string') return v.length * 2 + 8;
+  return 8;
+}
+
+interface Body {
+  data: TypedArray;
+  offset: number;
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+export interface EncodeValueOptions {
+  /** Allocate the frame in a SharedArrayBuffer so other worker threads can read it without a copy. */
+  shared?: boolean;
+}
+
+export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uint8Array {
+  const bodies: Body[] = [];
+  const header = encode(describe(value, bodies));
+  let offset = align8(PREFIX_BYTES + header.byteLength);
+  for (const body of bodies) {
+    body.offset = offset;
+    offset = align8(offset + body.data.byteLength);
+  }
+  const total = offset;
+  const frame = new Uint8Array(options.shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, header.byteLength, true);
+  frame.set(header, PREFIX_BYTES);
+  for (const body of bodies) {
+    frame.set(new Uint8Array(body.data.buffer, body.data.byteOffset, body.data.byteLength), body.offset);
+  }
+  return frame;
+}
+
+function describe(value: Value, bodies: Body[]): unknown {
+  if (isTypedArray(value)) {
+    bodies.push({ data: value, offset: 0 });
+    return { $t: [dtypeOf(value), null, bodies.length - 1, value.length] };
+  }
+  if (isNDArray(value)) {
+    bodies.push({ data: value.data, offset: 0 });
+    return { $t: [value.dtype, [...value.shape], bodies.length - 1, value.data.length] };
+  }
+  if (Array.isArray(value)) return value.map((item) => describe(item as Value, bodies));
+  return value;
+}
+
+export function decodeValue(frame: Uint8Array): Value {
+  if (frame.byteLength < PREFIX_BYTES) throw new BadPayloadError('value frame shorter than its prefix');
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw new BadPayloadError('value frame has the wrong magic');
+  const headerBytes = view.getUint32(4, true);
+  if (PREFIX_BYTES + headerBytes > frame.byteLength) throw new BadPayloadError('value frame header overruns');
+  const header = decode(frame.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes));
+  // Body offsets are implied by the order of placeholders, exactly as the encoder laid them out.
+  let offset = align8(PREFIX_BYTES + headerBytes);
+  const rebuild = (node: unknown): Value => {
+    if (Array.isArray(node)) return node.map(rebuild);
+    if (node !== null && typeof node === 'object') {
+      const t = (node as { $t?: unknown }).$t;
+      if (!Array.isArray(t) || t.length !== 4)
+        throw new BadPayloadError('value frame has a malformed tensor');
+      const [dtype, shape, , length] = t as [DType, number[] | null, number, number];
+      if (typeof dtype !== 'string' || !isDType(dtype) || !Number.isInteger(length) || length < 0) {
+        throw new BadPayloadError(`value frame has a tensor of unknown dtype '${String(dtype)}'`);
+      }
+      const ctor = DTYPE_ARRAYS[dtype];
+      const at = offset;
+      const byteLength = length * ctor.BYTES_PER_ELEMENT;
+      if (at + byteLength > frame.byteLength)
+        throw new BadPayloadError('value frame tensor overruns the frame');
+      offset = align8(at + byteLength);
+      const absolute = frame.byteOffset + at;
+      let data: TypedArray;
+      if (absolute % ctor.BYTES_PER_ELEMENT === 0) {
+        data = new ctor(frame.buffer as ArrayBuffer, absolute, length);
+      } else {
+        data = new ctor(length);
+        new Uint8Array(data.buffer).set(frame.subarray(at, at + byteLength));
+      }
+      return shape === null ? data : { dtype, shape, data };
+    }
+    return node as Value;
+  };
+  return rebuild(header);
+}

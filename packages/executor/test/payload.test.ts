@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { encode } from '@msgpack/msgpack';
+import { decodePayload, encodePayload, PAYLOAD_VERSION, type InvocationPayload } from '../src/payload.js';
+
+const payload: InvocationPayload = {
+  v: PAYLOAD_VERSION,
+  job: 'j1',
+  start: [3, 4],
+  inputs: [[1, Uint8Array.from([1, 2, 3])]],
+  attempt: 1,
+  deadlineMs: Date.now() + 1000,
+  config: { keyTtlMs: 5000, options: { clustering: false } },
+};
+
+describe('invocation payload', () => {
+  it('round-trips through msgpack', () => {
+    const back = decodePayload(encodePayload(payload, 1 << 20));
+    expect(back.start).toEqual([3, 4]);
+    expect(Array.from(back.inputs[0]![1])).toEqual([1, 2, 3]);
+    expect(back.config.options?.clustering).toBe(false);
+  });
+
+  it('enforces the inline budget with a typed error', () => {
+    const big = { ...payload, inputs: [[1, new Uint8Array(2000)]] as [number, Uint8Array][] };
+    expect(() => encodePayload(big, 1000)).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', limitBytes: 1000 }),
+    );
+  });
+
+  it('rejects malformed payloads', () => {
+    expect(() => decodePayload(Uint8Array.from([0xc1]))).toThrow(
+      expect.objectContaining({ code: 'BAD_PAYLOAD' }),
+    );
+    expect(() => decodePayload(encode({ ...payload, v: 99 }))).toThrow(/version 99/);
+    expect(() => decodePayload(encode({ ...payload, start: [-1] }))).toThrow(/task indices/);
+    expect(() => decodePayload(encode({ ...payload, attempt: 0 }))).toThrow(/attempt/);
+    expect(() => decodePayload(encode({ ...payload, config: undefined }))).toThrow(/config/);
+  });
+});

@@ -1,0 +1,260 @@
+/**
+ * End-to-end tests of the engine on the local backend: real worker threads, the embedded memory store.
+ * (The same scenarios on real Redis shards are in engine-redis.test.ts.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphBuilder, type Graph, type NDArray } from '@wukong/graph';
+import { crashPoints } from '@wukong/executor';
+import { connect, type Client } from '../src/client.js';
+import { treeReduction } from '../src/workloads/tree-reduction.js';
+
+const fast = { leaseMs: 400, eventFlushMs: 20 };
+
+let client: Client;
+beforeAll(async () => {
+  client = await connect({ workers: 2, executorOptions: fast });
+});
+afterAll(async () => {
+  await client.close();
+});
+
+function vector(n: number, fill: number): NDArray {
+  return { dtype: 'f64', shape: [n], data: new Float64Array(n).fill(fill) };
+}
+
+describe('tree reduction', () => {
+  it('sums 1,024 leaves correctly, computing each task once', async () => {
+    const { graph, expected, finalKey } = treeReduction({ leaves: 1024 });
+    const { outputs, report } = await client.run(graph);
+    expect(outputs.get(finalKey)).toBe(expected);
+    expect(report.tasks).toBe(1023);
+    expect(report.leaves).toBe(512);
+    expect(report.counters.tasksExecuted).toBe(1023);
+    expect(report.retries).toBe(0);
+  });
+
+  it('handles odd sizes (carried items)', async () => {
+    for (const leaves of [2, 3, 7, 100]) {
+      const { graph, expected, finalKey } = treeReduction({ leaves });
+      expect((await client.compute(graph)).get(finalKey)).toBe(expected);
+    }
+  });
+});
+
+describe('hand-made shapes', () => {
+  /*
+   *            src
+   *       /  / ... \  \          fan-out 1 → 64
+   *     m0  m1 ... m62 m63
+   *       \  \ ... /  /          fan-in 64 → 1
+   *            join ── d1 ──┐
+   *              └─── d2 ───┴── diamond ── chain of 300 ── end
+   */
+  it('fan-out 1→64, fan-in 64→1, a diamond and a long chain', async () => {
+    const b = new GraphBuilder();
+    const src = b.task('src', 'add', 1, 1);
+    const mids = Array.from({ length: 64 }, (_, i) => b.task(`m${i}`, 'mul', src, i));
+    const join = b.task('join', 'add', ...mids);
+    const d1 = b.task('d1', 'add', join, 1);
+    const d2 = b.task('d2', 'mul', join, 2);
+    let link = b.task('diamond', 'add', d1, d2);
+    for (let i = 0; i < 300; i++) link = b.task(`c${i}`, 'add', link, 1);
+    const outputs = await client.compute(b.build());
+    const joined = 2 * ((63 * 64) / 2);
+    expect(outputs.get('c299')).toBe(joined + 1 + joined * 2 + 300);
+    expect(outputs.size).toBe(1);
+  });
+
+  it('returns every final of a graph with several', async () => {
+    const b = new GraphBuilder();
+    const x = b.task('x', 'add', 2, 3);
+    b.task('y', 'mul', x, 10);
+    b.task('z', 'getitem', [7, 8, 9], -1);
+    const outputs = await client.compute(b.build());
+    expect(Object.fromEntries(outputs)).toEqual({ y: 50, z: 9 });
+  });
+});
+
+describe('locality: clustering and delayed I/O', () => {
+  /*   big (4 KiB) ──► k0..k3 (single parent each) */
+  function clusterGraph(): Graph {
+    const b = new GraphBuilder();
+    const big = b.task('big', 'mul', vector(512, 1), 3);
+    for (let i = 0; i < 4; i++) b.task(`k${i}`, 'add', big, i);
+    return b.build();
+  }
+
+  it('runs the children of a large output where it is (nothing invoked, nothing stored but finals)', async () => {
+    const opts = { clusterThresholdBytes: 1024, piggybackBytes: 0 };
+    const on = await client.run(clusterGraph(), { executorOptions: opts });
+    const off = await client.run(clusterGraph(), { executorOptions: { ...opts, clustering: false } });
+    for (const { outputs } of [on, off]) {
+      for (let i = 0; i < 4; i++)
+        expect(Array.from((outputs.get(`k${i}`) as NDArray).data.slice(0, 2))).toEqual([3 + i, 3 + i]);
+    }
+    expect(on.report.counters.invocations).toBe(0);
+    expect(off.report.counters.invocations).toBe(3);
+    // Off: `big` is written once for the invoked children; on: only the four finals are.
+    expect(off.report.counters.bytesStored - on.report.counters.bytesStored).toBeGreaterThanOrEqual(4096);
+    expect(on.report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(4 * 4096);
+  });
+
+  /*   big (large, fast) ──┐
+   *                       ├─► child      big waits in memory until slow arrives, then runs child itself
+   *   slow (small, 300ms) ┘                                                                          */
+  it('holds a large input in memory until the other parent is done, then runs the child here', async () => {
+    const b = new GraphBuilder();
+    const big = b.task('big', 'mul', vector(1024, 1), 2);
+    const slow = b.task('slow', 'sleep', 300, 5);
+    b.task('child', 'add', big, slow);
+    const { outputs, report } = await client.run(b.build(), {
+      executorOptions: { clusterThresholdBytes: 1024 },
+    });
+    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 3))).toEqual([7, 7, 7]);
+    expect(report.counters.delayedIoHolds).toBe(1);
+    // `big` (8 KiB) was never written: only `slow` (small) and the final `child` were.
+    expect(report.counters.bytesStored).toBeLessThan(8192 + 1024);
+    expect(report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(8192);
+  });
+
+  /*   big1 ──┐
+   *   big2 ──┼─► child     two large parents: the second is told `conflict` and persists; no mutual wait
+   *   slow ──┘                                                                                         */
+  it('never lets two holders of one child wait on each other', async () => {
+    const b = new GraphBuilder();
+    const big1 = b.task('big1', 'mul', vector(1024, 1), 2);
+    const big2 = b.task('big2', 'mul', vector(1024, 1), 3);
+    const slow = b.task('slow', 'sleep', 200, 1);
+    b.task('child', 'add', big1, big2, slow);
+    const t0 = Date.now();
+    const { outputs, report } = await client.run(b.build(), {
+      // A hold that timed out would take until deadline - persistReserveMs: 60 s from now.
+      deadlineMs: 62_000,
+      executorOptions: { clusterThresholdBytes: 1024, persistReserveMs: 2_000, delayedIoRecheckMs: 60_000 },
+    });
+    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 2))).toEqual([6, 6]);
+    expect(report.counters.delayedIoHolds).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+});
+
+describe('at-least-once delivery and crashes', () => {
+  it('gives identical results under 100% duplicate delivery and computes every task exactly once', async () => {
+    const dup = await connect({ workers: 2, duplicateRate: 1, duplicateDelayMs: 30, executorOptions: fast });
+    try {
+      const { graph, expected, finalKey } = treeReduction({ leaves: 256 });
+      const { outputs, report } = await dup.run(graph);
+      expect(outputs.get(finalKey)).toBe(expected);
+      expect(report.counters.tasksExecuted).toBe(255);
+      expect(dup.backendStats.duplicatesDelivered).toBeGreaterThanOrEqual(128);
+    } finally {
+      await dup.close();
+    }
+  });
+
+  /*   root ──► m0 .. m31 (fan-out: become one, invoke 31) ──► pairwise sums ──► total   */
+  function fanOutReduce(n: number): { graph: Graph; expected: number } {
+    const b = new GraphBuilder();
+    const root = b.task('root', 'add', 1, 1);
+    let level = Array.from({ length: n }, (_, i) => b.task(`m${i}`, 'add', root, i));
+    for (let depth = 0; level.length > 1; depth++) {
+      level = Array.from({ length: level.length / 2 }, (_, i) =>
+        b.task(`s${depth}.${i}`, 'add', level[2 * i]!, level[2 * i + 1]!),
+      );
+    }
+    return { graph: b.build(), expected: 2 * n + (n * (n - 1)) / 2 };
+  }
+
+  it.each(crashPoints)('completes when executors crash at %s', async (point) => {
+    const { graph, expected } = fanOutReduce(32);
+    const crashesBefore = client.backendStats.crashes;
+    // Only a task with several children has a middle of a fan-out: `root`.
+    const dice =
+      point === 'mid-fanout' ? { crashTasks: ['root'], crashRate: 1 } : { crashRate: 0.25, seed: 7 };
+    const { outputs, report } = await client.run(graph, {
+      faults: { crashAt: [point], ...dice },
+      stallMs: 300,
+    });
+    expect([...outputs.values()]).toEqual([expected]);
+    expect(report.retries).toBeGreaterThan(0);
+    expect(client.backendStats.crashes).toBeGreaterThan(crashesBefore);
+  });
+
+  it('recomputes from lineage an output that was never persisted', async () => {
+    // a → b → c is one executor's chain (nothing written); c crashes before compute on attempt 1, so the
+    // retry of c runs elsewhere and finds b's output missing.
+    const b = new GraphBuilder();
+    const a = b.task('a', 'add', 1, 2);
+    const bb = b.task('b', 'mul', a, 10);
+    b.task('c', 'add', bb, 1);
+    const { outputs, report } = await client.run(b.build(), {
+      faults: { crashAt: ['before-compute'], crashTasks: ['c'] },
+      stallMs: 300,
+    });
+    expect(outputs.get('c')).toBe(31);
+    expect(report.counters.tasksRecomputed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('turns a task that always crashes into RetriesExhaustedError', async () => {
+    const b = new GraphBuilder();
+    b.task('poison', 'add', 1, 1);
+    await expect(
+      client.compute(b.build(), {
+        faults: { crashAt: ['before-compute'], crashAttempts: [1, 2, 3, 4] },
+        stallMs: 200,
+        maxAttempts: 3,
+      }),
+    ).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED', task: 'poison' });
+  });
+});
+
+describe('failures are loud', () => {
+  it('rejects with a typed error naming a throwing task, within a second', async () => {
+    const b = new GraphBuilder();
+    const x = b.task('x', 'add', 1, 2);
+    b.task('bad', 'fail', 'exploded on purpose', x);
+    const t0 = Date.now();
+    const error = await client.compute(b.build()).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'TaskFailedError',
+      code: 'TASK_FAILED',
+      task: 'bad',
+      remoteMessage: 'exploded on purpose',
+    });
+    expect((error as { remoteStack?: string }).remoteStack).toMatch(/DeliberateFailure/);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('rejects an invalid graph before invoking anything', async () => {
+    const before = client.backendStats.invocations;
+    const cyclic: Graph = {
+      tasks: [
+        { key: 'a', op: 'add', args: [{ ref: 'b' }] },
+        { key: 'b', op: 'add', args: [{ ref: 'a' }] },
+      ],
+    };
+    await expect(client.compute(cyclic)).rejects.toMatchObject({ code: 'GRAPH_CYCLE' });
+    await expect(client.compute({ tasks: [{ key: 'a', op: 'rm -rf', args: [] }] })).rejects.toMatchObject({
+      code: 'GRAPH_UNKNOWN_OP',
+    });
+    expect(client.backendStats.invocations).toBe(before);
+  });
+
+  it('rejects a stalled job at its deadline, naming what is missing', async () => {
+    const b = new GraphBuilder();
+    b.task('slow', 'sleep', 5_000);
+    await expect(client.compute(b.build(), { deadlineMs: 300 })).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      missing: ['slow'],
+    });
+  });
+
+  it('stops on cancel', async () => {
+    const b = new GraphBuilder();
+    b.task('slow', 'sleep', 2_000);
+    const controller = new AbortController();
+    const pending = client.compute(b.build(), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'SCHEDULER_JOB_CANCELLED' });
+  });
+});
