@@ -3,7 +3,7 @@
  * The client never polls for results: `final` events carry small results inline and name the output
  * key of large ones.
  */
-import { decode, encode } from '@msgpack/msgpack';
+import { packMsg, unpackMsg } from './msgpack.js';
 
 export type SpanKind = 'fetch' | 'compute' | 'store' | 'fanin' | 'invoke' | 'wait';
 
@@ -69,9 +69,9 @@ export type JobEvent =
     };
 
 export function encodeEvent(event: JobEvent): Uint8Array {
-  return encode(event);
+  return packMsg(event);
 }
 
 export function decodeEvent(bytes: Uint8Array): JobEvent {
-  return decode(bytes) as JobEvent;
+  return unpackMsg(bytes) as JobEvent;
 }

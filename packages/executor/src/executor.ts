@@ -31,19 +31,13 @@
 import { isDepArg, type PlanReader, type PlanTask } from '@wukong/partitioner';
 import { keys, type Store } from '@wukong/storage';
 import { ExecutorError, InjectedCrashError } from './errors.js';
-import {
-  emptyCounters,
-  encodeEvent,
-  type ExecutorCounters,
-  type JobEvent,
-  type Span,
-  type SpanKind,
-} from './events.js';
+import { emptyCounters, encodeEvent, type ExecutorCounters, type JobEvent, type SpanKind } from './events.js';
 import { FaultInjector } from './faults.js';
 import type { OpRegistry } from './ops/registry.js';
 import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.js';
 import { encodePayload, PAYLOAD_VERSION, type InvocationPayload } from './payload.js';
 import type { PlanCache } from './plan-cache.js';
+import type { ProgressSink } from './progress.js';
 import { TaskRecords } from './records.js';
 import { decodeValue, encodeValue, valueBytes, type Value } from './values.js';
 
@@ -57,7 +51,9 @@ export interface ExecutorDeps {
   invoker: Invoker;
   ops: OpRegistry;
   plans: PlanCache;
-  /** Identifies this executor in leases and spans. */
+  /** The host's batched progress reporting (done tasks, spans, counter deltas). */
+  progress: ProgressSink;
+  /** Identifies this executor in its lease records. */
   executorId: string;
   /** This executor's own deadline (e.g. Lambda's remaining time); the job deadline applies when later. */
   deadlineMs?: number;
@@ -87,6 +83,14 @@ interface Hold {
   parent: number;
   position: number;
   inDegree: number;
+  sinceMs: number;
+}
+
+/** Inputs of a task as far as the local cache and storage have them. */
+interface Fetched {
+  values: Map<number, Value>;
+  /** Inputs found nowhere: recomputed from lineage if the task is to run. */
+  missing: number[];
 }
 
 /** Runs one invocation to completion. Never rejects for task failures: those become `error` events. */
@@ -107,11 +111,12 @@ class Invocation {
   readonly #opts: ResolvedExecutorOptions;
   readonly #records: TaskRecords;
   readonly #faults: FaultInjector;
+  readonly #progress: ProgressSink;
   readonly #now: () => number;
   readonly #deadlineMs: number;
-  /** Totals of this invocation; `#sent` is what progress events have reported so far. */
   readonly #counters = emptyCounters();
-  #sent = emptyCounters();
+  /** Aborts running ops at the deadline. */
+  readonly #abort = new AbortController();
   /** Plan rows of tasks queued here, for cache eviction. */
   readonly #rows = new Map<number, PlanTask>();
   readonly #local = new Map<number, LocalValue>();
@@ -119,11 +124,10 @@ class Invocation {
   readonly #holds: Hold[] = [];
   /** Tasks whose lease this executor holds and renews. */
   readonly #leased = new Set<number>();
-  #done: number[] = [];
-  #spans: Span[] = [];
-  #flushTimer: NodeJS.Timeout | undefined;
+  /** Writes that nothing waits for (done marks): settled before the invocation ends. */
+  readonly #background: Promise<unknown>[] = [];
   #renewTimer: NodeJS.Timeout | undefined;
-  #pendingWrites: Promise<unknown>[] = [];
+  #deadlineTimer: NodeJS.Timeout | undefined;
   #eventCursor = '$';
 
   constructor(payload: InvocationPayload, plan: PlanReader, deps: ExecutorDeps) {
@@ -139,6 +143,7 @@ class Invocation {
       payload.config.keyTtlMs,
     );
     this.#faults = new FaultInjector(payload.config.faults);
+    this.#progress = deps.progress;
     this.#now = deps.now ?? Date.now;
     this.#deadlineMs = Math.min(payload.deadlineMs, deps.deadlineMs ?? Infinity);
   }
@@ -150,136 +155,130 @@ class Invocation {
       this.#local.set(task, { value, bytes: valueBytes(value), persisted: false, frame });
     }
     this.#queue.push(...[...this.#p.start].reverse());
-    this.#flushTimer = setInterval(() => void this.#flush(false), this.#opts.eventFlushMs);
     this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(1, this.#opts.leaseMs / 3));
+    this.#deadlineTimer = setTimeout(
+      () =>
+        this.#abort.abort(new ExecutorError('DEADLINE_EXCEEDED', `job '${this.#p.job}' passed its deadline`)),
+      Math.max(0, this.#deadlineMs - this.#now()),
+    );
+    this.#progress.invocationStarted();
     try {
       while (this.#queue.length > 0 || this.#holds.length > 0) {
         if (this.#queue.length === 0) {
           await this.#waitForHolds();
           continue;
         }
-        const task = this.#queue.pop()!;
-        await this.#process(task);
+        await this.#process(this.#queue.pop()!);
         if (this.#holds.length > 0) await this.#checkHolds();
       }
-      await Promise.all(this.#pendingWrites);
+      await Promise.all(this.#background);
     } catch (e) {
-      if (e instanceof InjectedCrashError) {
-        // The container is gone: nothing more is written, buffered events are lost with it.
-        summary.crashed = e.point;
-        this.#stopTimers();
-        return summary;
-      }
-      throw e;
+      if (!(e instanceof InjectedCrashError)) throw e;
+      // The container is gone: nothing more is written by this executor.
+      summary.crashed = e.point;
     } finally {
-      this.#stopTimers();
+      clearInterval(this.#renewTimer);
+      clearTimeout(this.#deadlineTimer);
+      await Promise.allSettled(this.#background);
+      await this.#progress.invocationEnded();
     }
-    await this.#flush(true);
     return summary;
   }
 
-  #stopTimers(): void {
-    clearInterval(this.#flushTimer);
-    clearInterval(this.#renewTimer);
+  #count(name: keyof ExecutorCounters, n = 1): void {
+    this.#counters[name] += n;
+    this.#progress.count(this.#p.job, name, n);
   }
 
   // ─── one task ──────────────────────────────────────────────────────────────────────────────────────
 
   async #process(task: number): Promise<void> {
     const info = await this.#plan.task(task);
+    // The lease and the inputs are independent reads: ask for both at once. Inputs fetched for a task
+    // that turns out to be leased elsewhere or finished are dropped.
+    const computedHere = this.#local.has(task); // recomputed from lineage for a consumer
+    const fetching = computedHere ? undefined : this.#fetch(info);
+    fetching?.catch(() => undefined);
     const begin = await this.#records.begin(task, this.#opts.leaseMs);
     if (begin === 'skip') {
-      this.#counters.duplicatesDropped++;
+      this.#count('duplicatesDropped');
       this.#local.delete(task);
       return;
     }
     this.#leased.add(task);
     let value: Value | undefined;
-    if (begin === 'compute' && !this.#local.has(task)) {
-      try {
-        this.#faults.check('before-compute', task, info.key, this.#p.attempt);
-        value = await this.#compute(info);
-        this.#faults.check('after-compute', task, info.key, this.#p.attempt);
-      } catch (e) {
-        if (e instanceof InjectedCrashError) throw e;
-        await this.#fail(info, e);
-        return;
-      }
-    } else if (begin === 'compute') {
-      value = this.#local.get(task)!.value; // already here (recomputed from lineage for a consumer)
-    }
     try {
+      if (begin === 'compute' && fetching !== undefined) {
+        this.#faults.check('before-compute', task, info.key, this.#p.attempt);
+        value = await this.#compute(info, await fetching);
+        this.#faults.check('after-compute', task, info.key, this.#p.attempt);
+      } else if (begin === 'compute') {
+        value = this.#local.get(task)!.value;
+      }
       await this.#fanOut(info, value);
     } catch (e) {
       if (e instanceof InjectedCrashError) throw e;
       await this.#fail(info, e);
-      return;
     }
   }
 
-  async #compute(info: PlanTask): Promise<Value> {
-    const inputs = await this.#gather(info);
+  async #compute(info: PlanTask, fetched: Fetched): Promise<Value> {
+    const inputs = fetched.values;
+    for (const d of fetched.missing) inputs.set(d, await this.#recompute(d));
     const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
     const op = this.#deps.ops.resolve(info.op, info.key, args.length);
     const t0 = this.#now();
-    const controller = new AbortController();
-    const timeout = setTimeout(
-      () =>
-        controller.abort(new ExecutorError('DEADLINE_EXCEEDED', `task '${info.key}' ran past the deadline`)),
-      Math.max(0, this.#deadlineMs - t0),
-    );
-    let value: Value;
-    try {
-      value = await op.run(args, { task: info.key, signal: controller.signal });
-    } finally {
-      clearTimeout(timeout);
-    }
+    const value = await op.run(args, { task: info.key, signal: this.#abort.signal });
     const bytes = valueBytes(value);
     this.#span(info.index, 'compute', t0, bytes);
-    this.#counters.tasksExecuted++;
+    this.#count('tasksExecuted');
     this.#local.set(info.index, { value, bytes, persisted: false });
     return value;
   }
 
-  /** Inputs of a task: local cache first, then storage in one multi-get, then lineage for lost ones. */
-  async #gather(info: PlanTask): Promise<Map<number, Value>> {
-    const inputs = new Map<number, Value>();
-    const missing: number[] = [];
+  /** Inputs of a task: the local cache first, then storage in one multi-get. */
+  async #fetch(info: PlanTask): Promise<Fetched> {
+    const values = new Map<number, Value>();
+    const wanted: number[] = [];
     for (const d of info.deps) {
       const here = this.#local.get(d);
       if (here !== undefined) {
-        inputs.set(d, here.value);
-        this.#counters.bytesKeptLocal += here.persisted ? 0 : here.bytes;
-      } else missing.push(d);
+        values.set(d, here.value);
+        if (!here.persisted) this.#count('bytesKeptLocal', here.bytes);
+      } else wanted.push(d);
     }
-    if (missing.length === 0) return inputs;
+    const missing: number[] = [];
+    if (wanted.length === 0) return { values, missing };
     const t0 = this.#now();
-    const frames = await this.#records.loadOutputs(missing);
+    const frames = await this.#records.loadOutputs(wanted);
     let bytes = 0;
-    for (let i = 0; i < missing.length; i++) {
-      const d = missing[i]!;
+    for (let i = 0; i < wanted.length; i++) {
+      const d = wanted[i]!;
       const frame = frames[i];
       if (frame === null || frame === undefined) {
-        // Never persisted (all its consumers were meant to run where it was computed) or lost: rebuild it.
-        inputs.set(d, await this.#recompute(d));
+        missing.push(d);
         continue;
       }
       bytes += frame.byteLength;
       const value = decodeValue(frame);
-      inputs.set(d, value);
+      values.set(d, value);
       this.#local.set(d, { value, bytes: valueBytes(value), persisted: true });
     }
-    this.#counters.bytesRead += bytes;
+    this.#count('bytesRead', bytes);
     this.#span(info.index, 'fetch', t0, bytes);
-    return inputs;
+    return { values, missing };
   }
 
-  /** Recomputes a lost output from lineage, stores it for any other consumer, and keeps it here. */
+  /**
+   * Recomputes an output that is nowhere to be found — never persisted because all its consumers were to
+   * run where it was computed, or lost — from lineage, stores it for any other consumer, keeps it here.
+   */
   async #recompute(task: number): Promise<Value> {
     const info = await this.#plan.task(task);
-    const value = await this.#compute(info);
-    this.#counters.tasksExecuted--;
-    this.#counters.tasksRecomputed++;
+    const fetched = await this.#fetch(info);
+    const value = await this.#compute(info, fetched);
+    this.#count('tasksExecuted', -1);
+    this.#count('tasksRecomputed');
     await this.#persist(task);
     return value;
   }
@@ -313,7 +312,8 @@ class Invocation {
     if (info.dependents.length === 0) {
       await this.#finalise(info, value);
       this.#faults.check('after-store', task, info.key, attempt);
-      return this.#complete(task);
+      this.#complete(task);
+      return;
     }
 
     const children = await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
@@ -328,14 +328,20 @@ class Invocation {
 
     // Delayed I/O: hold a large output for a fan-in child instead of writing it.
     const fanInNow: PlanTask[] = [];
-    if (large && this.#opts.delayedIo && value !== undefined) {
+    if (large && this.#opts.delayedIo) {
       for (const child of toFanIn) {
         const position = child.deps.indexOf(task);
         const result = await this.#records.hold(child.index, position, child.inDegree);
         if (result === 'won') ready.push(child);
         else if (result === 'wait') {
-          this.#holds.push({ child: child.index, parent: task, position, inDegree: child.inDegree });
-          this.#counters.delayedIoHolds++;
+          this.#holds.push({
+            child: child.index,
+            parent: task,
+            position,
+            inDegree: child.inDegree,
+            sinceMs: this.#now(),
+          });
+          this.#count('delayedIoHolds');
         } else fanInNow.push(child);
       }
     } else fanInNow.push(...toFanIn);
@@ -352,7 +358,7 @@ class Invocation {
 
     if (ready.length > 0) await this.#dispatch(info, ready, large);
     if (this.#holds.some((h) => h.parent === task)) return; // completes when its holds resolve
-    await this.#complete(task);
+    this.#complete(task);
   }
 
   /**
@@ -421,7 +427,7 @@ class Invocation {
       config: this.#p.config,
     };
     await this.#deps.invoker.invoke(encodePayload(payload, this.#opts.payloadLimitBytes));
-    this.#counters.invocations++;
+    this.#count('invocations');
   }
 
   async #forEachBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -441,7 +447,7 @@ class Invocation {
     here.frame ??= encodeValue(here.value, { shared: this.#store.kind === 'memory' });
     await this.#records.storeOutput(task, here.frame);
     here.persisted = true;
-    this.#counters.bytesStored += here.frame.byteLength;
+    this.#count('bytesStored', here.frame.byteLength);
     this.#span(task, 'store', t0, here.frame.byteLength);
   }
 
@@ -469,10 +475,15 @@ class Invocation {
     });
   }
 
-  async #complete(task: number): Promise<void> {
-    await this.#records.finish(task);
+  /**
+   * The task's fan-out is complete. The done mark only stops later duplicates early (a duplicate that
+   * comes before it lands finds the lease held, or the output present and redoes an idempotent fan-out),
+   * so nothing waits for it here; the invocation settles it before it ends.
+   */
+  #complete(task: number): void {
     this.#leased.delete(task);
-    this.#done.push(task);
+    this.#background.push(this.#records.finish(task));
+    this.#progress.done(this.#p.job, task);
     this.#evict();
   }
 
@@ -506,16 +517,15 @@ class Invocation {
   /** Blocking: nothing else to do here, so wait for wake-ups (events), never past the persist reserve. */
   async #waitForHolds(): Promise<void> {
     const giveUpAt = this.#deadlineMs - this.#opts.persistReserveMs;
-    const t0 = this.#now();
     this.#deps.onWaitChange?.(true);
     try {
+      await this.#progress.flush(); // the client sees what is done while this executor waits
       while (this.#holds.length > 0 && this.#queue.length === 0) {
         const remaining = giveUpAt - this.#now();
         if (remaining <= 0) {
           for (const h of [...this.#holds]) await this.#resolveHold(h, false);
           break;
         }
-        await this.#flush(false);
         const events = await this.#store.readEvents(this.#p.job, this.#eventCursor, {
           blockMs: Math.max(1, Math.min(remaining, this.#opts.delayedIoRecheckMs)),
           count: 256,
@@ -526,12 +536,12 @@ class Invocation {
     } finally {
       this.#deps.onWaitChange?.(false);
     }
-    for (const h of this.#holds) this.#span(h.parent, 'wait', t0, 0);
   }
 
   /** Ends a hold: either it won the child (run it here) or it persists and fans in normally. */
   async #resolveHold(h: Hold, won: boolean): Promise<void> {
     this.#holds.splice(this.#holds.indexOf(h), 1);
+    this.#span(h.parent, 'wait', h.sinceMs, 0);
     const child = await this.#plan.task(h.child);
     let wins = won;
     if (!won) {
@@ -540,39 +550,21 @@ class Invocation {
       if (result === 'wake-holder') await this.#emit({ type: 'wake', task: h.child });
       wins = result === 'won';
     }
-    if (wins) this.#queue.push(child.index);
-    if (!this.#holds.some((o) => o.parent === h.parent)) await this.#complete(h.parent);
+    if (wins) {
+      this.#rows.set(child.index, child);
+      this.#queue.push(child.index);
+    }
+    if (!this.#holds.some((o) => o.parent === h.parent)) this.#complete(h.parent);
   }
 
   // ─── events, spans, leases ─────────────────────────────────────────────────────────────────────────
 
   #span(task: number, kind: SpanKind, t0: number, bytes: number): void {
-    if (!this.#opts.spans) return;
-    this.#spans.push({ task, kind, t0, t1: this.#now(), bytes });
+    if (this.#opts.spans) this.#progress.span(this.#p.job, { task, kind, t0, t1: this.#now(), bytes });
   }
 
   async #emit(event: JobEvent): Promise<void> {
     await this.#store.appendEvent(this.#p.job, encodeEvent(event));
-  }
-
-  async #flush(final: boolean): Promise<void> {
-    if (!final && this.#done.length === 0 && this.#spans.length === 0) return;
-    // Counters travel as deltas since the previous flush, so the client can simply add them up.
-    const delta = emptyCounters();
-    for (const name of Object.keys(delta) as (keyof ExecutorCounters)[]) {
-      delta[name] = this.#counters[name] - this.#sent[name];
-    }
-    this.#sent = { ...this.#counters };
-    const event: JobEvent = {
-      type: 'progress',
-      executor: this.#deps.executorId,
-      done: this.#done,
-      spans: this.#spans,
-      counters: delta,
-    };
-    this.#done = [];
-    this.#spans = [];
-    await this.#emit(event);
   }
 
   async #renewLeases(): Promise<void> {

@@ -34,8 +34,6 @@ export interface ExecutorOptions {
   invokeConcurrency?: number;
   /** Execution lease length; renewed every leaseMs/3 while held. @default 10_000 */
   leaseMs?: number;
-  /** Spans and completions are flushed to the job's event stream at least this often. @default 50 */
-  eventFlushMs?: number;
   /** Spans are recorded (they cost one event per flush). @default true */
   spans?: boolean;
 }
@@ -52,7 +50,6 @@ export const executorDefaults: ResolvedExecutorOptions = {
   payloadLimitBytes: 262_144,
   invokeConcurrency: 16,
   leaseMs: 10_000,
-  eventFlushMs: 50,
   spans: true,
 };
 

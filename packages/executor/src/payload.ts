@@ -5,7 +5,7 @@
  * The inline budget (`payloadLimitBytes`) is enforced here, by every invoker alike, so a payload that
  * passes on the local backend passes on Lambda.
  */
-import { decode, encode } from '@msgpack/msgpack';
+import { packMsg, unpackMsg } from './msgpack.js';
 import { BadPayloadError, PayloadTooLargeError } from './errors.js';
 import type { ExecutorOptions } from './options.js';
 
@@ -58,7 +58,7 @@ export interface InvocationPayload {
 }
 
 export function encodePayload(payload: InvocationPayload, limitBytes: number): Uint8Array {
-  const bytes = encode(payload);
+  const bytes = packMsg(payload);
   if (bytes.byteLength > limitBytes) throw new PayloadTooLargeError(bytes.byteLength, limitBytes);
   return bytes;
 }
@@ -66,7 +66,7 @@ export function encodePayload(payload: InvocationPayload, limitBytes: number): U
 export function decodePayload(bytes: Uint8Array): InvocationPayload {
   let raw: unknown;
   try {
-    raw = decode(bytes);
+    raw = unpackMsg(bytes);
   } catch (e) {
     throw new BadPayloadError(`not msgpack (${(e as Error).message})`);
   }

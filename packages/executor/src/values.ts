@@ -13,7 +13,7 @@
  * element type (zero-copy; this is what lets worker threads share outputs through SharedArrayBuffer) and
  * copies otherwise (ioredis hands back small replies at unaligned offsets).
  */
-import { decode, encode } from '@msgpack/msgpack';
+import { packMsg, unpackMsg } from './msgpack.js';
 import {
   DTYPE_ARRAYS,
   dtypeOf,
@@ -58,7 +58,7 @@ export interface EncodeValueOptions {
 
 export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uint8Array {
   const bodies: Body[] = [];
-  const header = encode(describe(value, bodies));
+  const header = packMsg(describe(value, bodies));
   let offset = align8(PREFIX_BYTES + header.byteLength);
   for (const body of bodies) {
     body.offset = offset;
@@ -95,7 +95,7 @@ export function decodeValue(frame: Uint8Array): Value {
   if (view.getUint32(0, true) !== MAGIC) throw new BadPayloadError('value frame has the wrong magic');
   const headerBytes = view.getUint32(4, true);
   if (PREFIX_BYTES + headerBytes > frame.byteLength) throw new BadPayloadError('value frame header overruns');
-  const header = decode(frame.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes));
+  const header = unpackMsg(frame.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes));
   // Body offsets are implied by the order of placeholders, exactly as the encoder laid them out.
   let offset = align8(PREFIX_BYTES + headerBytes);
   const rebuild = (node: unknown): Value => {

@@ -46,6 +46,8 @@ export interface ConnectOptions {
   payloadLimitBytes?: number;
   /** Seed of the emulation dice. @default 1 */
   seed?: number;
+  /** Executors flush progress events (done tasks, spans, counters) at least this often. @default 50 */
+  eventFlushMs?: number;
   /** Executor options for every job (a job's own `executorOptions` win). */
   executorOptions?: ExecutorOptions;
 }
@@ -118,6 +120,7 @@ export class Client {
           'duplicateDelayMs',
           'payloadLimitBytes',
           'seed',
+          'eventFlushMs',
         ]),
       });
       return new Client(store, pool, createOpRegistry(), options, true);
@@ -164,7 +167,7 @@ export class Client {
       invokeConcurrency: resolved.invokeConcurrency,
       maxAttempts: options.maxAttempts ?? 3,
       stallMs: options.stallMs ?? 2_000,
-      settleMs: Math.max(250, 4 * resolved.eventFlushMs),
+      settleMs: Math.max(250, 4 * (this.options.eventFlushMs ?? 50)),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Value } from '@wukong/executor';
-import type { Graph } from '@wukong/graph';
+import { isNDArray, type Graph } from '@wukong/graph';
 import { connect, type ComputeOptions, type ConnectOptions, type JobReport } from './client.js';
 import { loadGraphFile } from './graph-file.js';
 import { toChromeTrace } from './trace.js';
@@ -59,9 +59,26 @@ export async function graphFileWorkload(path: string): Promise<Workload> {
     name: `graph ${path}`,
     graph,
     check(outputs) {
-      return { ok: true, details: { finals: outputs.size } };
+      const values: Record<string, unknown> = {};
+      for (const [key, value] of outputs) values[key] = printableValue(value);
+      return { ok: true, details: { finals: outputs.size, values } };
     },
   };
+}
+
+/** Lists longer than this print as a summary instead of item by item. */
+const PRINTED_LIST_ITEMS = 16;
+
+/**
+ * A final value as the CLI prints it: scalars as they are, short lists item by item, tensors and long
+ * lists as a summary (`f64[2,3]`, `list[1000]`), so a summary line never holds a whole array.
+ */
+export function printableValue(value: Value): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (isNDArray(value)) return `${value.dtype}[${value.shape.join(',')}]`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}[${(value as { length: number }).length}]`;
+  const list = value as readonly Value[];
+  return list.length > PRINTED_LIST_ITEMS ? `list[${list.length}]` : list.map(printableValue);
 }
 
 export async function runWorkload(workload: Workload, options: RunOptions): Promise<RunSummary> {
@@ -94,7 +111,7 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
 export function formatSummary(s: RunSummary): string {
   const lines = [
     `${s.workload}: ${s.ok ? 'ok' : 'WRONG RESULT'} (${Object.entries(s.check)
-      .map(([k, v]) => `${k} ${String(v)}`)
+      .map(([k, v]) => `${k} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
       .join(', ')})`,
     `  wall ${s.wall_ms.toFixed(1)} ms, ${s.tasks} tasks (${((s.wall_ms * 1000) / s.tasks).toFixed(1)} µs/task), ${s.invocations} invocations, ${s.tasks_executed} executed, ${s.retries} retries`,
     `  bytes stored ${s.bytes_stored}, kept local ${s.bytes_kept_local}`,

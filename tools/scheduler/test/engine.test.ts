@@ -7,20 +7,24 @@ import { GraphBuilder, type Graph, type NDArray } from '@wukong/graph';
 import { crashPoints } from '@wukong/executor';
 import { connect, type Client } from '../src/client.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
+import {
+  chainGraph,
+  clusterGraph,
+  delayedIoGraph,
+  fanOutReduce,
+  shapesGraph,
+  twoHoldersGraph,
+} from './graphs.js';
 
-const fast = { leaseMs: 400, eventFlushMs: 20 };
+const fast = { leaseMs: 400 };
 
 let client: Client;
 beforeAll(async () => {
-  client = await connect({ workers: 2, executorOptions: fast });
+  client = await connect({ workers: 2, eventFlushMs: 20, executorOptions: fast });
 });
 afterAll(async () => {
   await client.close();
 });
-
-function vector(n: number, fill: number): NDArray {
-  return { dtype: 'f64', shape: [n], data: new Float64Array(n).fill(fill) };
-}
 
 describe('tree reduction', () => {
   it('sums 1,024 leaves correctly, computing each task once', async () => {
@@ -42,26 +46,11 @@ describe('tree reduction', () => {
 });
 
 describe('hand-made shapes', () => {
-  /*
-   *            src
-   *       /  / ... \  \          fan-out 1 → 64
-   *     m0  m1 ... m62 m63
-   *       \  \ ... /  /          fan-in 64 → 1
-   *            join ── d1 ──┐
-   *              └─── d2 ───┴── diamond ── chain of 300 ── end
-   */
+  // The graph is drawn in graphs.ts.
   it('fan-out 1→64, fan-in 64→1, a diamond and a long chain', async () => {
-    const b = new GraphBuilder();
-    const src = b.task('src', 'add', 1, 1);
-    const mids = Array.from({ length: 64 }, (_, i) => b.task(`m${i}`, 'mul', src, i));
-    const join = b.task('join', 'add', ...mids);
-    const d1 = b.task('d1', 'add', join, 1);
-    const d2 = b.task('d2', 'mul', join, 2);
-    let link = b.task('diamond', 'add', d1, d2);
-    for (let i = 0; i < 300; i++) link = b.task(`c${i}`, 'add', link, 1);
-    const outputs = await client.compute(b.build());
-    const joined = 2 * ((63 * 64) / 2);
-    expect(outputs.get('c299')).toBe(joined + 1 + joined * 2 + 300);
+    const { graph, finalKey, expected } = shapesGraph();
+    const outputs = await client.compute(graph);
+    expect(outputs.get(finalKey)).toBe(expected);
     expect(outputs.size).toBe(1);
   });
 
@@ -76,14 +65,6 @@ describe('hand-made shapes', () => {
 });
 
 describe('locality: clustering and delayed I/O', () => {
-  /*   big (4 KiB) ──► k0..k3 (single parent each) */
-  function clusterGraph(): Graph {
-    const b = new GraphBuilder();
-    const big = b.task('big', 'mul', vector(512, 1), 3);
-    for (let i = 0; i < 4; i++) b.task(`k${i}`, 'add', big, i);
-    return b.build();
-  }
-
   it('runs the children of a large output where it is (nothing invoked, nothing stored but finals)', async () => {
     const opts = { clusterThresholdBytes: 1024, piggybackBytes: 0 };
     const on = await client.run(clusterGraph(), { executorOptions: opts });
@@ -99,15 +80,8 @@ describe('locality: clustering and delayed I/O', () => {
     expect(on.report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(4 * 4096);
   });
 
-  /*   big (large, fast) ──┐
-   *                       ├─► child      big waits in memory until slow arrives, then runs child itself
-   *   slow (small, 300ms) ┘                                                                          */
   it('holds a large input in memory until the other parent is done, then runs the child here', async () => {
-    const b = new GraphBuilder();
-    const big = b.task('big', 'mul', vector(1024, 1), 2);
-    const slow = b.task('slow', 'sleep', 300, 5);
-    b.task('child', 'add', big, slow);
-    const { outputs, report } = await client.run(b.build(), {
+    const { outputs, report } = await client.run(delayedIoGraph(), {
       executorOptions: { clusterThresholdBytes: 1024 },
     });
     expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 3))).toEqual([7, 7, 7]);
@@ -117,17 +91,9 @@ describe('locality: clustering and delayed I/O', () => {
     expect(report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(8192);
   });
 
-  /*   big1 ──┐
-   *   big2 ──┼─► child     two large parents: the second is told `conflict` and persists; no mutual wait
-   *   slow ──┘                                                                                         */
   it('never lets two holders of one child wait on each other', async () => {
-    const b = new GraphBuilder();
-    const big1 = b.task('big1', 'mul', vector(1024, 1), 2);
-    const big2 = b.task('big2', 'mul', vector(1024, 1), 3);
-    const slow = b.task('slow', 'sleep', 200, 1);
-    b.task('child', 'add', big1, big2, slow);
     const t0 = Date.now();
-    const { outputs, report } = await client.run(b.build(), {
+    const { outputs, report } = await client.run(twoHoldersGraph(), {
       // A hold that timed out would take until deadline - persistReserveMs: 60 s from now.
       deadlineMs: 62_000,
       executorOptions: { clusterThresholdBytes: 1024, persistReserveMs: 2_000, delayedIoRecheckMs: 60_000 },
@@ -152,19 +118,6 @@ describe('at-least-once delivery and crashes', () => {
     }
   });
 
-  /*   root ──► m0 .. m31 (fan-out: become one, invoke 31) ──► pairwise sums ──► total   */
-  function fanOutReduce(n: number): { graph: Graph; expected: number } {
-    const b = new GraphBuilder();
-    const root = b.task('root', 'add', 1, 1);
-    let level = Array.from({ length: n }, (_, i) => b.task(`m${i}`, 'add', root, i));
-    for (let depth = 0; level.length > 1; depth++) {
-      level = Array.from({ length: level.length / 2 }, (_, i) =>
-        b.task(`s${depth}.${i}`, 'add', level[2 * i]!, level[2 * i + 1]!),
-      );
-    }
-    return { graph: b.build(), expected: 2 * n + (n * (n - 1)) / 2 };
-  }
-
   it.each(crashPoints)('completes when executors crash at %s', async (point) => {
     const { graph, expected } = fanOutReduce(32);
     const crashesBefore = client.backendStats.crashes;
@@ -183,11 +136,7 @@ describe('at-least-once delivery and crashes', () => {
   it('recomputes from lineage an output that was never persisted', async () => {
     // a → b → c is one executor's chain (nothing written); c crashes before compute on attempt 1, so the
     // retry of c runs elsewhere and finds b's output missing.
-    const b = new GraphBuilder();
-    const a = b.task('a', 'add', 1, 2);
-    const bb = b.task('b', 'mul', a, 10);
-    b.task('c', 'add', bb, 1);
-    const { outputs, report } = await client.run(b.build(), {
+    const { outputs, report } = await client.run(chainGraph(), {
       faults: { crashAt: ['before-compute'], crashTasks: ['c'] },
       stallMs: 300,
     });

@@ -1,26 +1,31 @@
 /**
  * The local backend: a pool of worker threads (default one per core), each hosting the executor core like
  * a warm Lambda container. Invocation = message; the pool routes every invocation — from the client or
- * from an executor invoking a child — to the thread with the least outstanding work.
+ * from an executor invoking a child — to the thread with the least outstanding work. Invocations routed to
+ * one thread in one turn of the event loop travel in one message.
  *
  * The pool can emulate Lambda for experiments: invocation latency, duplicate delivery (a fraction of
  * invocations delivered twice, the copy up to `duplicateDelayMs` late). Crashes are injected inside the
- * executor (see faults.ts) through the job's config. The payload limit is enforced by the executor's
- * payload encoder and checked again here on arrival.
+ * executor (faults.ts) through the job's config. The payload limit is enforced by the executor's payload
+ * encoder and checked again here on arrival.
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { MemoryStore } from '@wukong/storage';
-import type { ExecutorCounters } from '../events.js';
 import { PayloadTooLargeError } from '../errors.js';
+import type { ExecutorCounters } from '../events.js';
 import type { Invoker } from '../executor.js';
-import { executorDefaults, type ExecutorOptions } from '../options.js';
+import { executorDefaults } from '../options.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 export interface LocalPoolOptions {
   /** Worker threads. @default os.availableParallelism() */
   workers?: number;
-  /** Executors running concurrently in one thread (raise it for sleep-bound experiments). @default 1 */
+  /**
+   * Executors running at once in one thread. Executors spend much of their time waiting on storage and
+   * on each other, so a thread hosts several, as several Lambda containers would run side by side; an
+   * executor waiting on delayed I/O gives its slot up. Raise it for sleep-bound experiments. @default 32
+   */
   executorsPerWorker?: number;
   /** The embedded store to share with the workers, or a store URL each worker opens itself. */
   store: { memory: MemoryStore } | { url: string };
@@ -34,8 +39,8 @@ export interface LocalPoolOptions {
   payloadLimitBytes?: number;
   /** Seed of the duplicate-delivery dice. @default 1 */
   seed?: number;
-  /** Executor options applied to every invocation that does not carry its own. */
-  executorOptions?: ExecutorOptions;
+  /** How often worker threads flush progress events (done tasks, spans, counters). @default 50 */
+  eventFlushMs?: number;
 }
 
 export interface PoolStats {
@@ -45,42 +50,55 @@ export interface PoolStats {
   failures: { message: string; stack?: string }[];
 }
 
+export interface InvocationEnd {
+  job: string;
+  crashed?: string;
+  counters: ExecutorCounters;
+}
+
 interface Thread {
   worker: Worker;
   outstanding: number;
+  /** Invocations routed to this thread in the current turn of the event loop. */
+  outbox: Uint8Array[];
 }
 
 export class LocalPool implements Invoker {
   readonly #threads: Thread[] = [];
-  readonly #opts: Required<Omit<LocalPoolOptions, 'store' | 'executorOptions'>>;
+  readonly #opts: Required<Omit<LocalPoolOptions, 'store'>>;
   readonly #stats: PoolStats = { invocations: 0, duplicatesDelivered: 0, crashes: 0, failures: [] };
-  readonly #endListeners = new Set<
-    (e: { job: string; crashed?: string; counters: ExecutorCounters }) => void
-  >();
-  #random: () => number;
-  #closed = false;
+  readonly #endListeners = new Set<(e: InvocationEnd) => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #random: () => number;
+  #closed = false;
 
   private constructor(opts: LocalPoolOptions) {
     this.#opts = {
       workers: opts.workers ?? availableParallelism(),
-      executorsPerWorker: opts.executorsPerWorker ?? 1,
+      executorsPerWorker: opts.executorsPerWorker ?? 32,
       invocationLatencyMs: opts.invocationLatencyMs ?? 0,
       duplicateRate: opts.duplicateRate ?? 0,
       duplicateDelayMs: opts.duplicateDelayMs ?? 50,
       payloadLimitBytes: opts.payloadLimitBytes ?? executorDefaults.payloadLimitBytes,
       seed: opts.seed ?? 1,
+      eventFlushMs: opts.eventFlushMs ?? 50,
     };
     if (!(this.#opts.workers >= 1)) throw new RangeError('workers must be at least 1');
     if (!(this.#opts.executorsPerWorker >= 1)) throw new RangeError('executorsPerWorker must be at least 1');
-    if (!(this.#opts.duplicateRate >= 0 && this.#opts.duplicateRate <= 1))
+    if (!(this.#opts.duplicateRate >= 0 && this.#opts.duplicateRate <= 1)) {
       throw new RangeError('duplicateRate must be in [0, 1]');
+    }
     this.#random = mulberry32(this.#opts.seed);
   }
 
   static async start(options: LocalPoolOptions): Promise<LocalPool> {
     const pool = new LocalPool(options);
-    await Promise.all(Array.from({ length: pool.#opts.workers }, (_, i) => pool.#spawn(i, options)));
+    try {
+      await Promise.all(Array.from({ length: pool.#opts.workers }, (_, i) => pool.#spawn(i, options)));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
     return pool;
   }
 
@@ -93,9 +111,7 @@ export class LocalPool implements Invoker {
   }
 
   /** Subscribes to the end of every invocation (for counters and crash accounting). */
-  onInvocationEnd(
-    listener: (e: { job: string; crashed?: string; counters: ExecutorCounters }) => void,
-  ): () => void {
+  onInvocationEnd(listener: (e: InvocationEnd) => void): () => void {
     this.#endListeners.add(listener);
     return () => this.#endListeners.delete(listener);
   }
@@ -109,10 +125,8 @@ export class LocalPool implements Invoker {
     this.#deliverAfter(payload, this.#opts.invocationLatencyMs);
     if (this.#opts.duplicateRate > 0 && this.#random() < this.#opts.duplicateRate) {
       this.#stats.duplicatesDelivered++;
-      this.#deliverAfter(
-        payload,
-        this.#opts.invocationLatencyMs + this.#random() * this.#opts.duplicateDelayMs,
-      );
+      const lateMs = this.#random() * this.#opts.duplicateDelayMs;
+      this.#deliverAfter(payload, this.#opts.invocationLatencyMs + lateMs);
     }
     return Promise.resolve();
   }
@@ -121,19 +135,7 @@ export class LocalPool implements Invoker {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
-    await Promise.all(
-      this.#threads.map(
-        (t) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => void t.worker.terminate().then(() => resolve()), 2_000);
-            t.worker.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            t.worker.postMessage({ type: 'close' } satisfies ToWorker);
-          }),
-      ),
-    );
+    await Promise.all(this.#threads.map((t) => stopThread(t.worker)));
   }
 
   #deliverAfter(payload: Uint8Array, delayMs: number): void {
@@ -150,14 +152,20 @@ export class LocalPool implements Invoker {
     let best = this.#threads[0]!;
     for (const t of this.#threads) if (t.outstanding < best.outstanding) best = t;
     best.outstanding++;
-    best.worker.postMessage({ type: 'invoke', payload } satisfies ToWorker);
+    if (best.outbox.push(payload) === 1) {
+      setImmediate(() => {
+        const payloads = best.outbox;
+        best.outbox = [];
+        if (!this.#closed) best.worker.postMessage({ type: 'invoke', payloads } satisfies ToWorker);
+      });
+    }
   }
 
   #spawn(index: number, options: LocalPoolOptions): Promise<void> {
     const init: WorkerInit = {
       workerIndex: index,
       executorsPerWorker: this.#opts.executorsPerWorker,
-      ...(options.executorOptions ? { options: options.executorOptions } : {}),
+      eventFlushMs: this.#opts.eventFlushMs,
     };
     const transfer: MessagePort[] = [];
     if ('memory' in options.store) {
@@ -168,40 +176,47 @@ export class LocalPool implements Invoker {
       workerData: init,
       transferList: transfer,
     });
-    const thread: Thread = { worker, outstanding: 0 };
+    const thread: Thread = { worker, outstanding: 0, outbox: [] };
     this.#threads.push(thread);
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
       worker.on('message', (m: FromWorker) => {
-        switch (m.type) {
-          case 'ready':
-            worker.off('error', reject);
-            worker.on('error', (e) =>
-              this.#stats.failures.push({ message: e.message, ...(e.stack ? { stack: e.stack } : {}) }),
-            );
-            resolve();
-            break;
-          case 'invoke':
-            void this.invoke(m.payload).catch((e: Error) =>
-              this.#stats.failures.push({ message: e.message }),
-            );
-            break;
-          case 'ended':
+        if (m.type === 'ready') {
+          worker.off('error', reject);
+          worker.on('error', (e) =>
+            this.#stats.failures.push({ message: e.message, ...(e.stack ? { stack: e.stack } : {}) }),
+          );
+          resolve();
+        } else if (m.type === 'batch') {
+          for (const payload of m.invokes) {
+            this.invoke(payload).catch((e: Error) => this.#stats.failures.push({ message: e.message }));
+          }
+          for (const ended of m.ended) {
             thread.outstanding--;
-            if (m.crashed) this.#stats.crashes++;
-            for (const l of this.#endListeners) l(m);
-            break;
-          case 'failed':
-            thread.outstanding--;
-            this.#stats.failures.push({ message: m.message, ...(m.stack ? { stack: m.stack } : {}) });
-            break;
-          case 'closed':
-            void worker.terminate();
-            break;
+            if ('failed' in ended) this.#stats.failures.push(ended.failed);
+            else {
+              if (ended.crashed) this.#stats.crashes++;
+              for (const listener of this.#endListeners) listener(ended);
+            }
+          }
+        } else if (m.type === 'closed') {
+          void worker.terminate();
         }
       });
     });
   }
+}
+
+/** Asks a worker to close its store and exit; terminates it if it has not within two seconds. */
+function stopThread(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 2_000);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage({ type: 'close' } satisfies ToWorker);
+  });
 }
 
 /** Small seeded PRNG for reproducible duplicate delivery. */

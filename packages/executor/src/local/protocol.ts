@@ -1,7 +1,10 @@
-/** Messages between the local pool (main thread) and its worker threads. */
+/**
+ * Messages between the local pool (main thread) and its worker threads. Invocations and their endings
+ * travel in batches — one message per turn of the sender's event loop — because a message costs far more
+ * than the work of routing it.
+ */
 import type { MessagePort } from 'node:worker_threads';
 import type { ExecutorCounters } from '../events.js';
-import type { ExecutorOptions } from '../options.js';
 
 export interface WorkerInit {
   workerIndex: number;
@@ -10,14 +13,15 @@ export interface WorkerInit {
   /** Redis URL(s) to open, or absent when a memory-store port is transferred. */
   storeUrl?: string;
   storePort?: MessagePort;
-  options?: ExecutorOptions;
+  /** Progress events are flushed at least this often. */
+  eventFlushMs: number;
 }
 
-export type ToWorker = { type: 'invoke'; payload: Uint8Array } | { type: 'close' };
+export type ToWorker = { type: 'invoke'; payloads: Uint8Array[] } | { type: 'close' };
+
+export type Ended =
+  | { job: string; crashed?: string; counters: ExecutorCounters }
+  | { failed: { message: string; stack?: string } };
 
 export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'invoke'; payload: Uint8Array }
-  | { type: 'ended'; job: string; crashed?: string; counters: ExecutorCounters }
-  | { type: 'failed'; message: string; stack?: string }
-  | { type: 'closed' };
+  { type: 'ready' } | { type: 'batch'; invokes: Uint8Array[]; ended: Ended[] } | { type: 'closed' };

@@ -1,7 +1,7 @@
 /**
  * A worker thread of the local backend: it hosts the executor core as a warm Lambda container would —
- * one store client, one op registry and one Plan cache, reused by every invocation it receives.
- * An invocation is a message; invoking a child is a message back to the pool.
+ * one store client, one op registry, one Plan cache and one progress sink, reused by every invocation it
+ * receives. An invocation is a message; invoking a child is a message back to the pool.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connectMemoryStore, openStore, type Store } from '@wukong/storage';
@@ -9,7 +9,8 @@ import { runInvocation } from '../executor.js';
 import { createOpRegistry } from '../ops/index.js';
 import { decodePayload } from '../payload.js';
 import { PlanCache } from '../plan-cache.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { ProgressSink } from '../progress.js';
+import type { Ended, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -18,9 +19,25 @@ const post = (m: FromWorker): void => port.postMessage(m);
 const store: Store = init.storePort ? connectMemoryStore(init.storePort) : await openStore(init.storeUrl!);
 const ops = createOpRegistry();
 const plans = new PlanCache(store);
+const progress = new ProgressSink(store, `w${init.workerIndex}`, init.eventFlushMs);
+
+let outInvokes: Uint8Array[] = [];
+let outEnded: Ended[] = [];
+function flushOut(): void {
+  post({ type: 'batch', invokes: outInvokes, ended: outEnded });
+  outInvokes = [];
+  outEnded = [];
+}
+function send(invoke: Uint8Array | undefined, ended: Ended | undefined): void {
+  const first = outInvokes.length === 0 && outEnded.length === 0;
+  if (invoke) outInvokes.push(invoke);
+  if (ended) outEnded.push(ended);
+  if (first) setImmediate(flushOut);
+}
+
 const invoker = {
   invoke(payload: Uint8Array): Promise<void> {
-    post({ type: 'invoke', payload });
+    send(payload, undefined);
     return Promise.resolve();
   },
 };
@@ -31,9 +48,8 @@ const waiting: Uint8Array[] = [];
 
 function pump(): void {
   while (running < init.executorsPerWorker && waiting.length > 0) {
-    const bytes = waiting.shift()!;
     running++;
-    void execute(bytes);
+    void execute(waiting.shift()!);
   }
 }
 
@@ -53,6 +69,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
       invoker,
       ops,
       plans,
+      progress,
       executorId: `w${init.workerIndex}.${++sequence}`,
       // A waiting executor gives its slot to queued work and takes one back when it resumes.
       onWaitChange: (isWaiting) => {
@@ -63,15 +80,14 @@ async function execute(bytes: Uint8Array): Promise<void> {
         }
       },
     });
-    post({
-      type: 'ended',
+    send(undefined, {
       job: payload.job,
       counters: summary.counters,
       ...(summary.crashed ? { crashed: summary.crashed } : {}),
     });
   } catch (e) {
     const error = e as Error;
-    post({ type: 'failed', message: error.message, ...(error.stack ? { stack: error.stack } : {}) });
+    send(undefined, { failed: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } });
   } finally {
     release();
   }
@@ -79,7 +95,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'invoke') {
-    waiting.push(m.payload);
+    waiting.push(...m.payloads);
     pump();
   } else if (m.type === 'close') {
     void store.close().finally(() => {

@@ -10,7 +10,7 @@ import { StoreClosed, storageErrorFromJSON } from '../errors.js';
 import type { TaskRef } from '../keys.js';
 import type { ScriptArg, ScriptName, ScriptResult } from '../scripts/registry.js';
 import type { AppendEventOptions, ReadEventsOptions, Store, StreamEvent } from '../store.js';
-import type { MemoryOp, MemoryReply } from './protocol.js';
+import type { MemoryOp, MemoryReply, MemoryRequest } from './protocol.js';
 import { toSharedBytes } from './shared-bytes.js';
 
 interface Pending {
@@ -23,13 +23,18 @@ export class MemoryStoreClient implements Store {
   readonly #port: MessagePort;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  #outbox: MemoryRequest[] = [];
   #closed = false;
 
   constructor(port: MessagePort) {
     this.#port = port;
-    port.on('message', (reply: MemoryReply) => this.#settle(reply));
+    port.on('message', (replies: MemoryReply[]) => this.#settleAll(replies));
     port.on('close', () => this.#failAll());
     port.unref();
+  }
+
+  #settleAll(replies: MemoryReply[]): void {
+    for (const reply of replies) this.#settle(reply);
   }
 
   #settle(reply: MemoryReply): void {
@@ -53,9 +58,16 @@ export class MemoryStoreClient implements Store {
     return new Promise<T>((resolve, reject) => {
       if (this.#pending.size === 0) this.#port.ref();
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#port.postMessage({ id, op, args });
+      // Calls made in the same tick travel in one message (see protocol.ts).
+      if (this.#outbox.push({ id, op, args }) === 1) queueMicrotask(this.#flush);
     });
   }
+
+  readonly #flush = (): void => {
+    const requests = this.#outbox;
+    this.#outbox = [];
+    if (!this.#closed) this.#port.postMessage(requests);
+  };
 
   get(key: string): Promise<Uint8Array | null> {
     return this.#call('get', [key]);

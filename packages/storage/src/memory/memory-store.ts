@@ -39,7 +39,7 @@ import {
 import type { AppendEventOptions, ReadEventsOptions, Store, StreamEvent } from '../store.js';
 import { Keyspace, type StreamEntry } from './keyspace.js';
 import { memoryScripts } from './scripts.js';
-import { serveRequest, type MemoryRequest } from './protocol.js';
+import { servePort } from './protocol.js';
 import { toSharedBytes } from './shared-bytes.js';
 
 /** Shard name used in errors of the memory store. */
@@ -93,7 +93,7 @@ export class MemoryStore implements Store {
   connectPort(): MessagePort {
     this.#checkOpen();
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (request: MemoryRequest) => serveRequest(this, port1, request));
+    servePort(this, port1);
     port1.on('close', () => this.#ports.delete(port1));
     port1.unref();
     this.#ports.add(port1);

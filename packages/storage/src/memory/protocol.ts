@@ -1,8 +1,12 @@
 // The message protocol between a MemoryStore (main thread) and its MemoryStoreClients (worker threads).
 //
-//   worker -> store   { id, op, args }                 one request per Store call
-//   store -> worker   { id, ok: true, value }          the call's result
+//   worker -> store   [{ id, op, args }, ...]          the Store calls a thread made in one tick
+//   store -> worker   [{ id, ok: true, value }, ...]   results, batched per turn of the store's event loop
 //                     { id, ok: false, error }         a StorageError as JSON (rebuilt by storageErrorFromJSON)
+//
+// Both directions batch: a message costs a structured clone and a cross-thread wake-up (tens of µs),
+// far more than a store operation, so calls issued together (an executor's parallel fetches, several
+// executors sharing a thread) travel together. Order within a batch is preserved.
 //
 // Byte values travel as Uint8Array views; when their buffer is a SharedArrayBuffer the structured clone of
 // postMessage shares it instead of copying. `op` is matched against a fixed list: nothing in a message is
@@ -78,17 +82,33 @@ export function errorToJSON(err: unknown): Record<string, unknown> {
   };
 }
 
-/** Runs one request against the store and posts the reply on `port`. */
-export function serveRequest(store: Store, port: MessagePort, request: MemoryRequest): void {
-  let pending: Promise<unknown>;
-  try {
-    pending = dispatch(store, request.op, Array.isArray(request.args) ? request.args : []);
-  } catch (err) {
-    pending = Promise.reject(err);
-  }
-  pending.then(
-    (value) => port.postMessage({ id: request.id, ok: true, value } satisfies MemoryReply),
-    (err: unknown) =>
-      port.postMessage({ id: request.id, ok: false, error: errorToJSON(err) } satisfies MemoryReply),
-  );
+/**
+ * Serves the requests arriving on `port`, in order, and posts their replies in batches: every reply that
+ * settles within one turn of the event loop goes out in one message.
+ */
+export function servePort(store: Store, port: MessagePort): void {
+  let outbox: MemoryReply[] = [];
+  const flush = (): void => {
+    const replies = outbox;
+    outbox = [];
+    port.postMessage(replies);
+  };
+  const reply = (r: MemoryReply): void => {
+    if (outbox.push(r) === 1) setImmediate(flush);
+  };
+  port.on('message', (requests: MemoryRequest[]) => {
+    if (!Array.isArray(requests)) return;
+    for (const request of requests) {
+      let pending: Promise<unknown>;
+      try {
+        pending = dispatch(store, request.op, Array.isArray(request.args) ? request.args : []);
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.then(
+        (value) => reply({ id: request.id, ok: true, value }),
+        (err: unknown) => reply({ id: request.id, ok: false, error: errorToJSON(err) }),
+      );
+    }
+  });
 }
