@@ -60,6 +60,8 @@ export interface ExecutorDeps {
   now?: () => number;
   /** Told when the executor starts and stops waiting on delayed I/O (the local pool frees its slot). */
   onWaitChange?: (waiting: boolean) => void;
+  /** True once the client cancelled the job: the executor stops before its next task or invocation. */
+  isCancelled?: (job: string) => boolean;
 }
 
 export interface InvocationSummary {
@@ -168,6 +170,7 @@ class Invocation {
           await this.#waitForHolds();
           continue;
         }
+        if (this.#deps.isCancelled?.(this.#p.job)) break;
         await this.#process(this.#queue.pop()!);
         if (this.#holds.length > 0) await this.#checkHolds();
       }
@@ -402,6 +405,7 @@ class Invocation {
   }
 
   async #invoke(child: PlanTask): Promise<void> {
+    if (this.#deps.isCancelled?.(this.#p.job)) return;
     const inputs: [number, Uint8Array][] = [];
     let budget = this.#opts.payloadLimitBytes / 2;
     for (const d of child.deps) {

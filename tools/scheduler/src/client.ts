@@ -168,7 +168,7 @@ export class Client {
       maxAttempts: options.maxAttempts ?? 3,
       stallMs: options.stallMs ?? 2_000,
       settleMs: Math.max(250, 4 * (this.options.eventFlushMs ?? 50)),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.signal ? { signal: options.signal, onCancel: () => this.pool.cancel(job) } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     try {

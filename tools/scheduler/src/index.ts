@@ -11,7 +11,6 @@ export {
 } from './client.js';
 export { JobRun, type JobProgress, type JobRunOptions, type JobOutcome } from './job.js';
 export { treeReduction, type TreeReductionOptions } from './workloads/tree-reduction.js';
-export { STANDARD_OP_NAMES, standardOpManifest } from './ops.js';
 export { loadGraphFile } from './graph-file.js';
 export {
   planReport,

@@ -52,6 +52,8 @@ export interface JobRunOptions {
    */
   settleMs: number;
   signal?: AbortSignal;
+  /** Tells the backend to drop the job's queued invocations and stop its executors. */
+  onCancel?: () => void;
   onProgress?: (p: JobProgress) => void;
 }
 
@@ -119,7 +121,10 @@ export class JobRun {
       this.#reject = reject;
     });
     const { signal } = this.#o;
-    const onAbort = (): void => this.#fail(new JobCancelledError(this.#o.job));
+    const onAbort = (): void => {
+      this.#o.onCancel?.();
+      this.#fail(new JobCancelledError(this.#o.job));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = setTimeout(
       () => this.#fail(this.#deadlineError()),

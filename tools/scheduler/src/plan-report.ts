@@ -5,7 +5,7 @@
 import { validateGraph, type Graph, type OpManifest } from '@wukong/graph';
 import { buildPlan, planStats, StaticScheduler, type Plan, type PlanStats } from '@wukong/partitioner';
 import { InvalidOptionError } from './errors.js';
-import { standardOpManifest } from './ops.js';
+import { createOpRegistry } from '@wukong/executor';
 
 export interface PlanReportOptions {
   /**
@@ -15,7 +15,7 @@ export interface PlanReportOptions {
   schedules?: number;
   /**
    * Op manifest to validate against.
-   * @default the standard op names (ops.ts)
+   * @default the op registry compiled into the executor (createOpRegistry)
    */
   ops?: OpManifest | Iterable<string>;
 }
@@ -51,7 +51,7 @@ export function planReport(
   if (!Number.isSafeInteger(shown) || shown < 0) {
     throw new InvalidOptionError('schedules', `must be a non-negative integer, got ${shown}`);
   }
-  validateGraph(graph, { ops: options.ops ?? standardOpManifest() });
+  validateGraph(graph, { ops: options.ops ?? createOpRegistry() });
   const plan = buildPlan(graph);
   const scheduler = new StaticScheduler(plan);
   const schedules: ReportSchedule[] = [];

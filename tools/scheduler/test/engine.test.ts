@@ -198,12 +198,17 @@ describe('failures are loud', () => {
     });
   });
 
-  it('stops on cancel', async () => {
+  /*   first (sleep 300) ──► c0 .. c19: cancelled while `first` runs, so no child is ever invoked */
+  it('stops on cancel: no new invocations after it', async () => {
     const b = new GraphBuilder();
-    b.task('slow', 'sleep', 2_000);
+    const first = b.task('first', 'sleep', 300, 1);
+    for (let i = 0; i < 20; i++) b.task(`c${i}`, 'add', first, i);
     const controller = new AbortController();
+    const before = client.backendStats.invocations;
     const pending = client.compute(b.build(), { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toMatchObject({ code: 'SCHEDULER_JOB_CANCELLED' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(client.backendStats.invocations - before).toBe(1); // the leaf only
   });
 });

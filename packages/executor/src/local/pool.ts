@@ -131,6 +131,11 @@ export class LocalPool implements Invoker {
     return Promise.resolve();
   }
 
+  /** Stops a job: its queued and future invocations are dropped, its executors stop at the next task. */
+  cancel(job: string): void {
+    for (const t of this.#threads) t.worker.postMessage({ type: 'cancel', job } satisfies ToWorker);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

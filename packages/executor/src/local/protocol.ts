@@ -17,7 +17,11 @@ export interface WorkerInit {
   eventFlushMs: number;
 }
 
-export type ToWorker = { type: 'invoke'; payloads: Uint8Array[] } | { type: 'close' };
+export type ToWorker =
+  | { type: 'invoke'; payloads: Uint8Array[] }
+  /** The job was cancelled: drop its queued invocations, start no new tasks or invocations for it. */
+  | { type: 'cancel'; job: string }
+  | { type: 'close' };
 
 export type Ended =
   | { job: string; crashed?: string; counters: ExecutorCounters }

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connectMemoryStore, openStore, type Store } from '@wukong/storage';
+import { emptyCounters } from '../events.js';
 import { runInvocation } from '../executor.js';
 import { createOpRegistry } from '../ops/index.js';
 import { decodePayload } from '../payload.js';
@@ -42,6 +43,7 @@ const invoker = {
   },
 };
 
+const cancelled = new Set<string>();
 let running = 0;
 let sequence = 0;
 const waiting: Uint8Array[] = [];
@@ -64,6 +66,10 @@ async function execute(bytes: Uint8Array): Promise<void> {
   };
   try {
     const payload = decodePayload(bytes);
+    if (cancelled.has(payload.job)) {
+      send(undefined, { job: payload.job, counters: emptyCounters() });
+      return;
+    }
     const summary = await runInvocation(payload, {
       store,
       invoker,
@@ -71,6 +77,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
       plans,
       progress,
       executorId: `w${init.workerIndex}.${++sequence}`,
+      isCancelled: (job) => cancelled.has(job),
       // A waiting executor gives its slot to queued work and takes one back when it resumes.
       onWaitChange: (isWaiting) => {
         if (isWaiting) release();
@@ -97,6 +104,8 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'invoke') {
     waiting.push(...m.payloads);
     pump();
+  } else if (m.type === 'cancel') {
+    cancelled.add(m.job);
   } else if (m.type === 'close') {
     void store.close().finally(() => {
       post({ type: 'closed' });

@@ -47,7 +47,8 @@ function int(op: string, v: Value | undefined, what: string): number {
 }
 
 function num(op: string, v: Value | undefined, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadOpArgsError(op, `${what} must be a finite number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new BadOpArgsError(op, `${what} must be a finite number`);
   return v;
 }
 
@@ -104,7 +105,13 @@ interface ClassificationParams {
 
 const paramCache = new Map<string, ClassificationParams>();
 
-function classificationParams(k: Kernels, seed: number, nInf: number, nRed: number, sep: number): ClassificationParams {
+function classificationParams(
+  k: Kernels,
+  seed: number,
+  nInf: number,
+  nRed: number,
+  sep: number,
+): ClassificationParams {
   const id = `${seed}/${nInf}/${nRed}/${sep}`;
   const hit = paramCache.get(id);
   if (hit) return hit;

@@ -1,0 +1,373 @@
+/**
+ * Ops of the blocked-array API (names from @wukong/graph's ARRAY_OPS): each runs one block's worth of
+ * work in the WebAssembly kernels. Tensors stay raw f64 buffers: a stored block arrives as an NDArray view,
+ * is copied once into kernel memory, and the result is copied once out into a fresh Float64Array (or an
+ * operand given as a generator spec is generated straight into kernel memory).
+ */
+import { ARRAY_OPS, isNDArray } from '@wukong/graph';
+import type { F64Buffer, Kernels } from '@wukong/kernels';
+import { BadOpArgsError } from '../errors.js';
+import type { Value } from '../values.js';
+import { arrayBlock, f64, kernels, operandBlock, release, viewOf, type Block } from './blocks.js';
+import type { OpDefinition } from './registry.js';
+
+function flag(op: string, v: Value | undefined, what: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new BadOpArgsError(op, `${what} must be a boolean`);
+  return v;
+}
+
+function int(op: string, v: Value | undefined, what: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new BadOpArgsError(op, `${what} must be a non-negative integer`);
+  return v;
+}
+
+/** Runs `body` with the operands as blocks, freeing generated ones afterwards. */
+async function withBlocks<T>(
+  op: string,
+  values: readonly Value[],
+  body: (k: Kernels, blocks: Block[]) => T,
+): Promise<T> {
+  const k = await kernels();
+  const blocks: Block[] = [];
+  try {
+    values.forEach((v, i) => blocks.push(operandBlock(k, op, v, `operand ${i}`)));
+    return body(k, blocks);
+  } finally {
+    release(k, ...blocks);
+  }
+}
+
+/** acc + op(a)·op(b) through one GEMM call with β = 1. */
+async function matmul(args: readonly Value[]): Promise<Value> {
+  const op = ARRAY_OPS.matmul;
+  const [acc, a, b] = args;
+  const transA = flag(op, args[3], 'transA');
+  const transB = flag(op, args[4], 'transB');
+  const k = await kernels();
+  let A: Block | undefined;
+  let B: Block | undefined;
+  let c: F64Buffer | undefined;
+  try {
+    A = operandBlock(k, op, a!, 'a');
+    B = operandBlock(k, op, b!, 'b');
+    const [m, kk] = transA ? [A.cols, A.rows] : [A.rows, A.cols];
+    const [kb, n] = transB ? [B.cols, B.rows] : [B.rows, B.cols];
+    if (kk !== kb) throw new BadOpArgsError(op, `inner dimensions differ: ${m}×${kk} · ${kb}×${n}`);
+    c = k.alloc(Math.max(1, m * n));
+    let beta = 0;
+    if (acc !== null && acc !== undefined) {
+      const C = arrayBlock(op, acc, 'acc');
+      if (C.rows !== m || C.cols !== n)
+        throw new BadOpArgsError(op, `acc is ${C.rows}×${C.cols}, the product is ${m}×${n}`);
+      c.view.set(viewOf(C));
+      beta = 1;
+    }
+    k.gemm({ m, n, k: kk, a: A.data, b: B.data, c, beta, transA, transB });
+    return f64([m, n], c.view.slice(0, m * n));
+  } finally {
+    release(k, A, B);
+    if (c) k.free(c);
+  }
+}
+
+function sumTerms(op: string, k: Kernels, terms: readonly Value[]): Value {
+  if (terms.length === 0) throw new BadOpArgsError(op, 'needs at least one term');
+  if (terms.every((t) => typeof t === 'number')) return (terms as number[]).reduce((s, t) => s + t, 0);
+  const first = terms[0]!;
+  if (!isNDArray(first)) throw new BadOpArgsError(op, 'terms must all be numbers or all be f64 arrays');
+  const acc = k.alloc(Math.max(1, first.data.length));
+  try {
+    acc.view.fill(0);
+    for (const t of terms) {
+      if (!isNDArray(t) || !(t.data instanceof Float64Array) || t.data.length !== first.data.length)
+        throw new BadOpArgsError(op, 'terms must be f64 arrays of one shape');
+      k.axpy(1, t.data, acc);
+    }
+    return f64(first.shape, acc.view.slice(0, first.data.length));
+  } finally {
+    k.free(acc);
+  }
+}
+
+function numbers(op: string, terms: readonly Value[]): number[] {
+  return terms.map((t) => {
+    if (typeof t !== 'number') throw new BadOpArgsError(op, 'terms must be numbers');
+    return t;
+  });
+}
+
+/** Copies rows [r0, r0+rows) × cols [c0, c0+cols) of a row-major matrix, optionally transposed. */
+function cut(
+  x: Float64Array,
+  ld: number,
+  r0: number,
+  rows: number,
+  c0: number,
+  cols: number,
+  transposed: boolean,
+): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const src = (r0 + r) * ld + c0;
+    if (!transposed) out.set(x.subarray(src, src + cols), r * cols);
+    else for (let c = 0; c < cols; c++) out[c * rows + r] = x[src + c]!;
+  }
+  return out;
+}
+
+/** TSQR's reduction: QR of the stacked R factors, then (optionally) the SVD of the final R. */
+async function tsqrReduce(args: readonly Value[]): Promise<Value> {
+  const op = ARRAY_OPS.tsqrReduce;
+  const computeSvd = flag(op, args[0], 'computeSvd');
+  const rs = args.slice(1).map((v, i) => arrayBlock(op, v, `R_${i}`));
+  const n = rs[0]!.cols;
+  if (rs.some((r) => r.cols !== n)) throw new BadOpArgsError(op, 'R factors have different widths');
+  const total = rs.reduce((s, r) => s + r.rows, 0);
+  if (total < n)
+    throw new BadOpArgsError(op, `the stacked R factors have ${total} rows, fewer than ${n} columns`);
+  const k = await kernels();
+  const stacked = new Float64Array(total * n);
+  let at = 0;
+  for (const r of rs) {
+    stacked.set(viewOf(r), at);
+    at += r.rows * n;
+  }
+  const { q, r } = k.qr(stacked, total, n);
+  const pieces: Float64Array[] = [];
+  let w = q;
+  let tail: Value[] = [f64([n, n], r)];
+  if (computeSvd) {
+    const { u, s, vt } = k.svd(r, n, n);
+    w = k.matmul(q, total, n, u, n);
+    tail = [f64([n], s), f64([n, n], vt)];
+  }
+  at = 0;
+  for (const part of rs) {
+    pieces.push(w.slice(at * n, (at + part.rows) * n));
+    at += part.rows;
+  }
+  return [...pieces.map((p, i) => f64([rs[i]!.rows, n], p)), ...tail];
+}
+
+export const arrayOps: readonly OpDefinition[] = [
+  {
+    name: ARRAY_OPS.block,
+    doc: 'array.block(spec | x) — the block a generator spec describes (or x itself), as an f64 array.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.block, args, (_k, [b]) => {
+        const v = args[0]!;
+        if (isNDArray(v)) return v;
+        const one = Array.isArray(v) && v[0] === 'classification-y';
+        return f64(one ? [b!.rows] : [b!.rows, b!.cols], viewOf(b!).slice(0, b!.rows * b!.cols));
+      }),
+  },
+  {
+    name: ARRAY_OPS.matmul,
+    doc: 'array.matmul(acc | null, a, b, transA?, transB?) — acc + op(a)·op(b); a, b blocks or generator specs.',
+    minArgs: 3,
+    maxArgs: 5,
+    run: matmul,
+  },
+  {
+    name: ARRAY_OPS.add,
+    doc: 'array.add(x, y) — elementwise sum of two blocks of one shape.',
+    minArgs: 2,
+    maxArgs: 2,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.add, args, (k, [x, y]) => {
+        if (x!.rows !== y!.rows || x!.cols !== y!.cols)
+          throw new BadOpArgsError(
+            ARRAY_OPS.add,
+            `shapes differ: ${x!.rows}×${x!.cols} vs ${y!.rows}×${y!.cols}`,
+          );
+        const shape = isNDArray(args[0]) ? args[0].shape : [x!.rows, x!.cols];
+        return f64(shape, k.add(x!.data, y!.data));
+      }),
+  },
+  {
+    name: ARRAY_OPS.sum,
+    doc: 'array.sum(x) — the sum of every element of a block.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) => withBlocks(ARRAY_OPS.sum, args, (k, [x]) => k.sum(x!.data)),
+  },
+  {
+    name: ARRAY_OPS.combine,
+    doc: 'array.combine(x, y, ...) — sum of numbers, or elementwise sum of f64 arrays of one shape.',
+    minArgs: 1,
+    maxArgs: Infinity,
+    run: async (args) => sumTerms(ARRAY_OPS.combine, await kernels(), args),
+  },
+  {
+    name: ARRAY_OPS.max,
+    doc: 'array.max(x, y, ...) — the largest of numbers (NaN if any is NaN).',
+    minArgs: 1,
+    maxArgs: Infinity,
+    run: (args) =>
+      numbers(ARRAY_OPS.max, args).reduce((m, v) =>
+        Number.isNaN(m) || Number.isNaN(v) ? NaN : Math.max(m, v),
+      ),
+  },
+  {
+    name: ARRAY_OPS.transpose,
+    doc: 'array.transpose(x) — the transpose of a 2-D block.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.transpose, args, (k, [x]) =>
+        f64([x!.cols, x!.rows], k.transpose(x!.data, x!.rows, x!.cols)),
+      ),
+  },
+  {
+    name: ARRAY_OPS.qr,
+    doc: 'array.qr(x) — [Q, R], the thin Householder QR of a block.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.qr, args, (k, [x]) => {
+        const { q, r } = k.qr(x!.data, x!.rows, x!.cols);
+        const kk = Math.min(x!.rows, x!.cols);
+        return [f64([x!.rows, kk], q), f64([kk, x!.cols], r)];
+      }),
+  },
+  {
+    name: ARRAY_OPS.tsqrReduce,
+    doc: 'array.tsqr-reduce(computeSvd, R_0, ...) — QR of the stacked R factors: [W_0, ..., R] or [W_0, ..., S, Vt].',
+    minArgs: 2,
+    maxArgs: Infinity,
+    run: tsqrReduce,
+  },
+  {
+    name: ARRAY_OPS.svd,
+    doc: 'array.svd(x) — [U, S, Vt], the thin SVD of a block.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.svd, args, (k, [x]) => {
+        const { u, s, vt } = k.svd(x!.data, x!.rows, x!.cols);
+        const kk = Math.min(x!.rows, x!.cols);
+        return [f64([x!.rows, kk], u), f64([kk], s), f64([kk, x!.cols], vt)];
+      }),
+  },
+  {
+    name: ARRAY_OPS.slice,
+    doc: 'array.slice(x, row0, rows, col0, cols, transposed?) — a rectangular part of a block (1-D blocks are columns).',
+    minArgs: 5,
+    maxArgs: 6,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.slice, args.slice(0, 1), (_k, [x]) => {
+        const op = ARRAY_OPS.slice;
+        const [r0, rows, c0, cols] = [1, 2, 3, 4].map((i) =>
+          int(op, args[i], ['row0', 'rows', 'col0', 'cols'][i - 1]!),
+        );
+        const transposed = flag(op, args[5], 'transposed');
+        if (r0! + rows! > x!.rows || c0! + cols! > x!.cols)
+          throw new BadOpArgsError(
+            op,
+            `slice [${r0}+${rows}, ${c0}+${cols}] exceeds a ${x!.rows}×${x!.cols} block`,
+          );
+        const out = cut(viewOf(x!), x!.cols, r0!, rows!, c0!, cols!, transposed);
+        const oneD = isNDArray(args[0]) && args[0].shape.length === 1 && !transposed;
+        return f64(oneD ? [rows!] : transposed ? [cols!, rows!] : [rows!, cols!], out);
+      }),
+  },
+  {
+    name: ARRAY_OPS.maxAbsDiff,
+    doc: 'array.max-abs-diff(x, y) — max |x − y| over two blocks of one shape.',
+    minArgs: 2,
+    maxArgs: 2,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.maxAbsDiff, args, (k, [x, y]) => {
+        if (x!.rows * x!.cols !== y!.rows * y!.cols)
+          throw new BadOpArgsError(ARRAY_OPS.maxAbsDiff, 'sizes differ');
+        return k.maxAbsDiff(x!.data, y!.data);
+      }),
+  },
+  {
+    name: ARRAY_OPS.gram,
+    doc: 'array.gram(x) — xᵀ·x of a block.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.gram, args, (k, [x]) =>
+        f64([x!.cols, x!.cols], k.matmul(x!.data, x!.cols, x!.rows, x!.data, x!.cols, { transA: true })),
+      ),
+  },
+  {
+    name: ARRAY_OPS.maxAbsIdentityDiff,
+    doc: 'array.max-abs-identity-diff(g) — max |g − I| of a square block.',
+    minArgs: 1,
+    maxArgs: 1,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.maxAbsIdentityDiff, args, (_k, [g]) => {
+        if (g!.rows !== g!.cols)
+          throw new BadOpArgsError(ARRAY_OPS.maxAbsIdentityDiff, 'needs a square block');
+        const v = viewOf(g!);
+        let worst = 0;
+        for (let i = 0; i < g!.rows; i++)
+          for (let j = 0; j < g!.cols; j++)
+            worst = Math.max(worst, Math.abs(v[i * g!.cols + j]! - (i === j ? 1 : 0)));
+        return worst;
+      }),
+  },
+  {
+    name: ARRAY_OPS.reconstructionError,
+    doc: 'array.reconstruction-error(a, u, s, vt) — max |a − u·diag(s)·vt| over a row block.',
+    minArgs: 4,
+    maxArgs: 4,
+    run: (args) =>
+      withBlocks(ARRAY_OPS.reconstructionError, args, (k, [a, u, s, vt]) => {
+        const op = ARRAY_OPS.reconstructionError;
+        const r = s!.rows;
+        if (u!.cols !== r || vt!.rows !== r || u!.rows !== a!.rows || vt!.cols !== a!.cols)
+          throw new BadOpArgsError(
+            op,
+            `shapes do not chain: a ${a!.rows}×${a!.cols}, u ${u!.rows}×${u!.cols}, s ${r}, vt ${vt!.rows}×${vt!.cols}`,
+          );
+        const us = new Float64Array(viewOf(u!));
+        const sv = viewOf(s!);
+        for (let i = 0; i < u!.rows; i++) for (let j = 0; j < r; j++) us[i * r + j]! *= sv[j]!;
+        const back = k.matmul(us, u!.rows, r, vt!.data, vt!.cols);
+        return k.maxAbsDiff(
+          back,
+          a!.data instanceof Float64Array ? a!.data : a!.data.view.slice(0, back.length),
+        );
+      }),
+  },
+  {
+    name: ARRAY_OPS.sampledMatmulError,
+    doc: 'array.sampled-matmul-error(c, rows, a_0, b_0, ...) — max |c − Σ a_k·b_k| over the first rows of c, recomputed densely.',
+    minArgs: 4,
+    maxArgs: Infinity,
+    run: async (args) => {
+      const op = ARRAY_OPS.sampledMatmulError;
+      const k = await kernels();
+      const c = arrayBlock(op, args[0]!, 'c');
+      const rows = Math.min(c.rows, int(op, args[1], 'rows'));
+      if ((args.length - 2) % 2 !== 0) throw new BadOpArgsError(op, 'operands come in (a, b) pairs');
+      const acc = k.alloc(Math.max(1, rows * c.cols));
+      acc.view.fill(0);
+      try {
+        for (let p = 2; p < args.length; p += 2) {
+          let a: Block | undefined;
+          let b: Block | undefined;
+          try {
+            a = operandBlock(k, op, args[p]!, `a_${(p - 2) / 2}`, rows);
+            b = operandBlock(k, op, args[p + 1]!, `b_${(p - 2) / 2}`);
+            const aRows = a.data instanceof Float64Array ? viewOf(a).subarray(0, rows * a.cols) : a.data;
+            k.gemm({ m: rows, n: c.cols, k: a.cols, a: aRows, b: b.data, c: acc, beta: 1 });
+          } finally {
+            release(k, a, b);
+          }
+        }
+        return k.maxAbsDiff(acc.view.slice(0, rows * c.cols), viewOf(c).subarray(0, rows * c.cols));
+      } finally {
+        k.free(acc);
+      }
+    },
+  },
+];
