@@ -21,7 +21,7 @@ import {
   slotRanges,
   type Store,
 } from '../src/index.js';
-import { startCluster, startShards, stopAll, type RedisProcess } from '../test/harness/redis-servers.js';
+import { startCluster, startShards, stopAll, type RedisProcess } from '../src/testing/index.js';
 
 const MiB = 1024 * 1024;
 const TTL_MS = 600_000;

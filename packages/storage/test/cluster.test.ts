@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { keys, ObjectLost, openStore, RedisCluster, type Store } from '../src/index.js';
 import { defineConformanceSuite } from './harness/conformance.js';
-import { clusterUrl, startCluster, stopAll, type RedisProcess } from './harness/redis-servers.js';
+import { clusterUrl, startCluster, stopAll, type RedisProcess } from '../src/testing/index.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const MAX_VALUE_BYTES = 4 * 1024 * 1024;

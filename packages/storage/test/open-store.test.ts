@@ -17,7 +17,7 @@ import {
   parseStoreUrl,
   storageErrorFromJSON,
 } from '../src/index.js';
-import { freePort, startRedis, stopAll, type RedisProcess } from './harness/redis-servers.js';
+import { freePort, startRedis, stopAll, type RedisProcess } from '../src/testing/index.js';
 
 describe('parseStoreUrl', () => {
   it('parses memory, shard lists, TLS, credentials, db and cluster URLs', () => {

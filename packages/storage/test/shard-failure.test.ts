@@ -19,7 +19,7 @@ import {
   stopAll,
   stopRedis,
   type RedisProcess,
-} from './harness/redis-servers.js';
+} from '../src/testing/index.js';
 
 const COMMAND_TIMEOUT_MS = 1000;
 const TIMEOUT_OPTIONS = { commandTimeoutMs: COMMAND_TIMEOUT_MS, connectTimeoutMs: 500 };

@@ -13,7 +13,7 @@ import {
   type Store,
 } from '../src/index.js';
 import { defineConformanceSuite } from './harness/conformance.js';
-import { shardsUrl, startShards, stopAll, type RedisProcess } from './harness/redis-servers.js';
+import { shardsUrl, startShards, stopAll, type RedisProcess } from '../src/testing/index.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const MAX_VALUE_BYTES = 4 * 1024 * 1024;

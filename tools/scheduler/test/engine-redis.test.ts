@@ -1,0 +1,198 @@
+/**
+ * The engine end to end on real Redis: the scenarios of engine.test.ts, with the local backend's worker
+ * threads storing through 3 standalone Redis shards (client-side routing) and through a 3-master Redis
+ * Cluster, both started by `@wukong/storage/testing`. After every job the servers must hold no key of it.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NDArray } from '@wukong/graph';
+import { crashPoints } from '@wukong/executor';
+import {
+  clusterUrl,
+  shardsUrl,
+  startCluster,
+  startShards,
+  stopAll,
+  type RedisProcess,
+} from '@wukong/storage/testing';
+import { connect, type Client } from '../src/client.js';
+import { treeReduction } from '../src/workloads/tree-reduction.js';
+import {
+  chainGraph,
+  clusterGraph,
+  delayedIoGraph,
+  fanOutReduce,
+  shapesGraph,
+  twoHoldersGraph,
+} from './graphs.js';
+
+const execFileAsync = promisify(execFile);
+const fast = { leaseMs: 400 };
+
+let shards: RedisProcess[] = [];
+let cluster: RedisProcess[] = [];
+beforeAll(async () => {
+  [shards, cluster] = await Promise.all([startShards(3), startCluster(3)]);
+}, 120_000);
+afterAll(async () => {
+  await stopAll([...shards, ...cluster]);
+});
+
+/** Keys held by each server (DBSIZE), summed. */
+async function keyCount(servers: readonly RedisProcess[]): Promise<number> {
+  let total = 0;
+  for (const s of servers) {
+    const { stdout } = await execFileAsync('redis-cli', ['-h', '127.0.0.1', '-p', String(s.port), 'dbsize']);
+    total += Number(stdout.trim());
+  }
+  return total;
+}
+
+const stores = [
+  { name: '3 Redis shards', url: () => shardsUrl(shards), servers: () => shards },
+  // clusterUrl lists every master as a seed: 'redis-cluster://127.0.0.1:p1,redis-cluster://…'
+  { name: 'a 3-master Redis Cluster', url: () => clusterUrl(cluster), servers: () => cluster },
+];
+
+describe.each(stores)('on $name', ({ url, servers }) => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await connect({ storage: url(), workers: 2, eventFlushMs: 20, executorOptions: fast });
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('sums 1,024 leaves correctly, computing each of the 1,023 tasks once, and leaves no keys', async () => {
+    const { graph, expected, finalKey } = treeReduction({ leaves: 1024 });
+    const { outputs, report } = await client.run(graph);
+    expect(outputs.get(finalKey)).toBe(expected);
+    expect(report.tasks).toBe(1023);
+    expect(report.counters.tasksExecuted).toBe(1023);
+    expect(report.retries).toBe(0);
+    // Intermediate outputs crossed executors through Redis.
+    expect(report.counters.bytesStored).toBeGreaterThan(0);
+    expect(await keyCount(servers())).toBe(0);
+  });
+
+  it('runs fan-out 1→64, fan-in 64→1, a diamond and a long chain', async () => {
+    const { graph, finalKey, expected } = shapesGraph();
+    const { outputs, report } = await client.run(graph);
+    expect(outputs.get(finalKey)).toBe(expected);
+    expect(outputs.size).toBe(1);
+    expect(report.counters.tasksExecuted).toBe(report.tasks);
+    expect(await keyCount(servers())).toBe(0);
+  });
+
+  it('clusters the children of a large output (observed through the counters)', async () => {
+    const opts = { clusterThresholdBytes: 1024, piggybackBytes: 0 };
+    const on = await client.run(clusterGraph(), { executorOptions: opts });
+    const off = await client.run(clusterGraph(), { executorOptions: { ...opts, clustering: false } });
+    for (const { outputs } of [on, off]) {
+      for (let i = 0; i < 4; i++)
+        expect(Array.from((outputs.get(`k${i}`) as NDArray).data.slice(0, 2))).toEqual([3 + i, 3 + i]);
+    }
+    expect(on.report.counters.invocations).toBe(0);
+    expect(off.report.counters.invocations).toBe(3);
+    expect(off.report.counters.bytesStored - on.report.counters.bytesStored).toBeGreaterThanOrEqual(4096);
+    expect(on.report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(4 * 4096);
+  });
+
+  it('holds a large input in memory (delayed I/O) until the other parent is done', async () => {
+    const { outputs, report } = await client.run(delayedIoGraph(), {
+      executorOptions: { clusterThresholdBytes: 1024 },
+    });
+    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 3))).toEqual([7, 7, 7]);
+    expect(report.counters.delayedIoHolds).toBe(1);
+    expect(report.counters.bytesStored).toBeLessThan(8192 + 1024);
+    expect(report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(8192);
+  });
+
+  it('never lets two holders of one child wait on each other', async () => {
+    const { outputs, report } = await client.run(twoHoldersGraph(), {
+      // A hold that timed out would take until deadline - persistReserveMs: 60 s from now, past the
+      // test's timeout.
+      deadlineMs: 62_000,
+      executorOptions: { clusterThresholdBytes: 1024, persistReserveMs: 2_000, delayedIoRecheckMs: 60_000 },
+    });
+    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 2))).toEqual([6, 6]);
+    expect(report.counters.delayedIoHolds).toBe(1);
+  });
+
+  it('gives identical results under 100% duplicate delivery, computing every task exactly once', async () => {
+    const duplicateDelayMs = 30;
+    const dup = await connect({
+      storage: url(),
+      workers: 2,
+      duplicateRate: 1,
+      duplicateDelayMs,
+      eventFlushMs: 20,
+      executorOptions: fast,
+    });
+    try {
+      const { graph, expected, finalKey } = treeReduction({ leaves: 256 });
+      const plain = await client.run(graph);
+      const { outputs, report } = await dup.run(graph);
+      expect(outputs.get(finalKey)).toBe(expected);
+      expect([...outputs]).toEqual([...plain.outputs]);
+      expect(report.counters.tasksExecuted).toBe(255);
+      expect(dup.backendStats.duplicatesDelivered).toBeGreaterThanOrEqual(128);
+      expect(report.counters.duplicatesDropped).toBeGreaterThan(0);
+      // Copies still in flight when the job ended arrive within duplicateDelayMs. They must find the job
+      // over and change nothing: no task recomputed after the job's keys were removed, no key recreated.
+      await new Promise((resolve) => setTimeout(resolve, 10 * duplicateDelayMs));
+    } finally {
+      await dup.close();
+    }
+    expect(await keyCount(servers())).toBe(0);
+  });
+
+  it('lets a copy delivered after the job ended change nothing (no recompute, no key recreated)', async () => {
+    // Lambda delivers some async invocations twice, the copy possibly minutes later. Here each copy
+    // arrives up to 500 ms after the original, while the job itself is over in a few tens of ms.
+    const late = await connect({
+      storage: url(),
+      workers: 2,
+      duplicateRate: 1,
+      duplicateDelayMs: 500,
+      eventFlushMs: 20,
+      executorOptions: fast,
+    });
+    try {
+      const { graph, expected, finalKey } = treeReduction({ leaves: 16 });
+      const { outputs, report } = await late.run(graph);
+      expect(outputs.get(finalKey)).toBe(expected);
+      expect(report.counters.tasksExecuted).toBe(15);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(late.backendStats.duplicatesDelivered).toBeGreaterThanOrEqual(8);
+    } finally {
+      await late.close();
+    }
+    expect(await keyCount(servers())).toBe(0);
+  });
+
+  it.each(crashPoints)('completes when executors crash at %s', async (point) => {
+    const { graph, expected } = fanOutReduce(32);
+    const crashesBefore = client.backendStats.crashes;
+    // Only a task with several children has a middle of a fan-out: `root`.
+    const dice =
+      point === 'mid-fanout' ? { crashTasks: ['root'], crashRate: 1 } : { crashRate: 0.25, seed: 7 };
+    const { outputs, report } = await client.run(graph, {
+      faults: { crashAt: [point], ...dice },
+      stallMs: 300,
+    });
+    expect([...outputs.values()]).toEqual([expected]);
+    expect(report.retries).toBeGreaterThan(0);
+    expect(client.backendStats.crashes).toBeGreaterThan(crashesBefore);
+  });
+
+  it('recomputes from lineage an output that was never persisted', async () => {
+    const { outputs, report } = await client.run(chainGraph(), {
+      faults: { crashAt: ['before-compute'], crashTasks: ['c'] },
+      stallMs: 300,
+    });
+    expect(outputs.get('c')).toBe(31);
+    expect(report.counters.tasksRecomputed).toBeGreaterThanOrEqual(1);
+  });
+});
