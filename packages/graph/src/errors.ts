@@ -14,7 +14,8 @@ export type GraphErrorCode =
   | 'GRAPH_UNKNOWN_OP'
   | 'GRAPH_ARITY'
   | 'GRAPH_LIMIT_EXCEEDED'
-  | 'GRAPH_CODEC';
+  | 'GRAPH_CODEC'
+  | 'GRAPH_ARRAY_ARG';
 
 /** The serialisable form of a graph error. */
 export interface GraphErrorJson {
@@ -188,4 +189,19 @@ export class GraphLimitError extends GraphError {
 export class GraphCodecError extends GraphError {
   override readonly name = 'GraphCodecError';
   readonly code = 'GRAPH_CODEC';
+}
+
+/**
+ * Thrown by the blocked-array and ML builders when an argument cannot describe a valid array computation
+ * (mismatched shapes or blocks, a bad chunk size, seed or option). `builder` names the function at fault.
+ */
+export class ArrayArgError extends GraphError {
+  override readonly name = 'ArrayArgError';
+  readonly code = 'GRAPH_ARRAY_ARG';
+  constructor(
+    readonly builder: string,
+    reason: string,
+  ) {
+    super(`${builder}: ${reason}`);
+  }
 }

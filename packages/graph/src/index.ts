@@ -15,6 +15,7 @@ export {
   ArityError,
   GraphLimitError,
   GraphCodecError,
+  ArrayArgError,
   type GraphErrorCode,
   type GraphErrorJson,
 } from './errors.js';
@@ -39,3 +40,5 @@ export { encodeFrame, decodeFrame, sectionAs, type DecodedFrame, type SectionByt
 export { InlinePacker, unpackInline } from './codec/inline.js';
 export { KeyIndex } from './key-index.js';
 export { GraphBuilder, type TaskOptions } from './builder.js';
+export * from './array/index.js';
+export * from './ml/index.js';

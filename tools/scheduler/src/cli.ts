@@ -16,6 +16,10 @@ import {
   treeReductionWorkload,
   type Workload,
 } from './run.js';
+import { gemmWorkload } from './workloads/gemm.js';
+import { svcWorkload } from './workloads/svc.js';
+import { svdCompressedWorkload } from './workloads/svd-compressed.js';
+import { svdTallWorkload } from './workloads/svd-tall.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -137,6 +141,88 @@ withRunOptions(
 ).action(async (opts: RunFlags & { leaves: number; delayMs: number }) => {
   await runFromFlags(treeReductionWorkload(opts.leaves, opts.delayMs), opts);
 });
+
+withRunOptions(
+  run
+    .command('gemm')
+    .description('C = A·B for n×n uniform random A, B in chunk×chunk blocks; sampled dense check')
+    .requiredOption('--n <n>', 'matrix order', positiveInt)
+    .requiredOption('--chunk <n>', 'block size', positiveInt)
+    .option('--sample-rows <n>', 'rows of each output block recomputed densely', nonNegativeInt, 4)
+    .option('--seed <n>', 'random seed', nonNegativeInt, 1),
+).action(async (opts: RunFlags & { n: number; chunk: number; sampleRows: number; seed: number }) => {
+  await runFromFlags(gemmWorkload(opts), opts);
+});
+
+withRunOptions(
+  run
+    .command('svd-tall')
+    .description(
+      'SVD of a rows×cols uniform random array through TSQR; reconstruction, orthogonality, dense s',
+    )
+    .requiredOption('--rows <n>', 'rows', positiveInt)
+    .requiredOption('--cols <n>', 'columns', positiveInt)
+    .requiredOption('--chunk <n>', 'rows per block', positiveInt)
+    .option('--seed <n>', 'random seed', nonNegativeInt, 2)
+    .option('--no-dense-check', 'skip the dense SVD in the client'),
+).action(
+  async (
+    opts: RunFlags & { rows: number; cols: number; chunk: number; seed: number; denseCheck: boolean },
+  ) => {
+    await runFromFlags(svdTallWorkload(opts), opts);
+  },
+);
+
+withRunOptions(
+  run
+    .command('svd-compressed')
+    .description('randomized SVD (top k) of an n×n uniform random array; dense check at n ≤ 4000')
+    .requiredOption('--n <n>', 'matrix order', positiveInt)
+    .requiredOption('--chunk <n>', 'block size', positiveInt)
+    .requiredOption('--rank <k>', 'singular triplets to compute', positiveInt)
+    .option('--power-iter <n>', 'power iterations', nonNegativeInt, 0)
+    .option('--oversampling <n>', 'extra sample columns', nonNegativeInt, 10)
+    .option('--seed <n>', 'random seed', nonNegativeInt, 3)
+    .option('--materialize-input', 'generate input blocks once as tasks instead of where they are used'),
+).action(
+  async (
+    opts: RunFlags & {
+      n: number;
+      chunk: number;
+      rank: number;
+      powerIter: number;
+      oversampling: number;
+      seed: number;
+      materializeInput?: boolean;
+    },
+  ) => {
+    await runFromFlags(
+      svdCompressedWorkload({
+        ...opts,
+        nPowerIter: opts.powerIter,
+        materializeInput: opts.materializeInput === true,
+      }),
+      opts,
+    );
+  },
+);
+
+withRunOptions(
+  run
+    .command('svc')
+    .description('make_classification, SVC fit on a sample, blockwise predict, held-out accuracy')
+    .requiredOption('--samples <n>', 'rows', positiveInt)
+    .requiredOption('--chunk <n>', 'rows per block', positiveInt)
+    .requiredOption('--train <n>', 'training rows (from the first block)', positiveInt)
+    .option('--features <n>', 'features', positiveInt, 20)
+    .option('--seed <n>', 'random seed', nonNegativeInt, 0),
+).action(
+  async (
+    opts: RunFlags & { samples: number; chunk: number; train: number; features: number; seed: number },
+  ) => {
+    await runFromFlags(svcWorkload(opts), opts);
+  },
+);
 
 withRunOptions(
   run

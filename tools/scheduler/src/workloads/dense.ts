@@ -25,10 +25,13 @@ export function denseRandom(a: BlockedArray): Float64Array {
     let c0 = 0;
     colChunks.forEach((cols, j) => {
       const spec = a.blocks[i * colChunks.length + j];
-      if (!Array.isArray(spec)) throw new RangeError(`block (${i}, ${j}) of ${a.name} is not a generator spec`);
+      if (!Array.isArray(spec))
+        throw new RangeError(`block (${i}, ${j}) of ${a.name} is not a generator spec`);
       const [kind, seed, block] = spec as [string, number, number];
       const data =
-        kind === GENERATORS.normal ? k.rngNormal(seed, block, rows * cols) : k.rngUniform(seed, block, rows * cols);
+        kind === GENERATORS.normal
+          ? k.rngNormal(seed, block, rows * cols)
+          : k.rngUniform(seed, block, rows * cols);
       for (let r = 0; r < rows; r++) out.set(data.subarray(r * cols, (r + 1) * cols), (r0 + r) * n + c0);
       c0 += cols;
     });
@@ -40,7 +43,8 @@ export function denseRandom(a: BlockedArray): Float64Array {
 /** Largest |a_i − b_i| / |b_i| over the first `count` entries. */
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>, count: number): number {
   let worst = 0;
-  for (let i = 0; i < count; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1e-300));
+  for (let i = 0; i < count; i++)
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1e-300));
   return worst;
 }
 
@@ -48,7 +52,13 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>, cou
  * The top `p` singular values of a dense m×n matrix by subspace iteration (`iterations` passes of
  * Q ← qr(A·Aᵀ·Q)), then the SVD of Qᵀ·A: a dense reference where a full SVD would take minutes.
  */
-export function topSingularValues(a: Float64Array, m: number, n: number, p: number, iterations: number): Float64Array {
+export function topSingularValues(
+  a: Float64Array,
+  m: number,
+  n: number,
+  p: number,
+  iterations: number,
+): Float64Array {
   const k = clientKernels();
   let q = k.qr(k.rngNormal(7, 0, m * p), m, p).q;
   for (let it = 0; it < iterations; it++) {

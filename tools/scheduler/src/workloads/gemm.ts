@@ -39,7 +39,12 @@ export function gemmWorkload(options: GemmOptions): Workload & { flops: number }
         const operands: Arg[] = [];
         for (let k = 0; k < blocks; k++) operands.push(blockAt(a, i, k) as Arg, blockAt(b, k, j) as Arg);
         const errKey = `gemm-check:${i}.${j}`;
-        tasks.set(errKey, { key: errKey, op: ARRAY_OPS.sampledMatmulError, args: [block, sampleRows, ...operands], outputBytes: 8 });
+        tasks.set(errKey, {
+          key: errKey,
+          op: ARRAY_OPS.sampledMatmulError,
+          args: [block, sampleRows, ...operands],
+          outputBytes: 8,
+        });
         errors.push({ ref: errKey });
       }
     }
@@ -55,8 +60,12 @@ export function gemmWorkload(options: GemmOptions): Workload & { flops: number }
     check(outputs) {
       const sum = outputs.get(total.ref.ref);
       const err = worst ? outputs.get(worst.ref.ref) : 0;
-      const ok = typeof sum === 'number' && Number.isFinite(sum) && typeof err === 'number' && err <= tolerance;
-      return { ok, details: { n, chunk, sum, sampled_rows: sampleRows * blocks, max_abs_error: err, tolerance } };
+      const ok =
+        typeof sum === 'number' && Number.isFinite(sum) && typeof err === 'number' && err <= tolerance;
+      return {
+        ok,
+        details: { n, chunk, sum, sampled_rows: sampleRows * blocks, max_abs_error: err, tolerance },
+      };
     },
   };
 }
