@@ -126,6 +126,8 @@ class Invocation {
   readonly #holds: Hold[] = [];
   /** Tasks whose lease this executor holds and renews. */
   readonly #leased = new Set<number>();
+  /** Tasks whose done mark is written (with their output). */
+  readonly #marked = new Set<number>();
   /** Writes that nothing waits for (done marks): settled before the invocation ends. */
   readonly #background: Promise<unknown>[] = [];
   #renewTimer: NodeJS.Timeout | undefined;
@@ -451,6 +453,7 @@ class Invocation {
     here.frame ??= encodeValue(here.value, { shared: this.#store.kind === 'memory' });
     await this.#records.storeOutput(task, here.frame);
     here.persisted = true;
+    this.#marked.add(task);
     this.#count('bytesStored', here.frame.byteLength);
     this.#span(task, 'store', t0, here.frame.byteLength);
   }
@@ -486,7 +489,7 @@ class Invocation {
    */
   #complete(task: number): void {
     this.#leased.delete(task);
-    this.#background.push(this.#records.finish(task));
+    if (!this.#marked.delete(task)) this.#background.push(this.#records.finish(task));
     this.#progress.done(this.#p.job, task);
     this.#evict();
   }

@@ -4,7 +4,7 @@
  * under re-sent commands and duplicate deliveries:
  *
  *   begin      lease `run` (SET NX PX); `done` in `run` means the task finished its fan-out already
- *   output     write-once `out` (SET NX)
+ *   output     write-once `out` (SET NX), together with the done mark
  *   fanIn      add my parent position to the child's `in` set; the completing parent holds `trigger`
  *   hold       delayed I/O: register as the parent that keeps a large input for the child in memory
  *   finish     mark `run` as done (duplicates of the task then stop at `begin`)
@@ -63,8 +63,18 @@ export class TaskRecords {
     await this.store.set(keys.lease(this.job, task), new TextEncoder().encode(DONE_MARK), this.keyTtlMs);
   }
 
+  /**
+   * Writes the task's output once and, in the same script, its done mark: once the output is durable a
+   * duplicate has nothing to add (if this executor dies before its fan-out completes, the client's
+   * watchdog finds the children ready with no lease and invokes them).
+   */
   async storeOutput(task: number, frame: Uint8Array): Promise<boolean> {
-    return this.store.setIfAbsent(keys.out(this.job, task), frame, this.keyTtlMs);
+    const r = await this.store.runScript(
+      'writeOnce',
+      [keys.out(this.job, task), keys.lease(this.job, task)],
+      [frame, this.keyTtlMs, DONE_MARK],
+    );
+    return r.written;
   }
 
   async fanIn(child: number, position: number, inDegree: number): Promise<FanInResult> {

@@ -181,14 +181,21 @@ const leaseRelease: Twin = (ks, [key], argv, now) => {
 };
 
 /** `value` must already be the stored form (SharedArrayBuffer-backed); the store prepares it. */
-const writeOnce: Twin = (ks, [key], argv, now) => {
+const writeOnce: Twin = (ks, [key, leaseKey], argv, now) => {
   const ttl = luaNumber(argv[1]);
   if (!isPositiveInt(ttl)) return [-3];
-  if (ks.get(key as string, now) !== undefined) return [0];
-  const value = argv[0];
-  const bytes = value instanceof Uint8Array ? value : encoder.encode(text(value));
-  ks.put(key as string, { type: 'string', value: bytes, expiresAt: now + ttl });
-  return [1];
+  const mark = text(argv[2]);
+  if (leaseKey !== undefined && mark === '') return [-3];
+  const existed = ks.get(key as string, now) !== undefined;
+  if (!existed) {
+    const value = argv[0];
+    const bytes = value instanceof Uint8Array ? value : encoder.encode(text(value));
+    ks.put(key as string, { type: 'string', value: bytes, expiresAt: now + ttl });
+  }
+  if (leaseKey !== undefined) {
+    ks.put(leaseKey, { type: 'string', value: encoder.encode(mark), expiresAt: now + ttl });
+  }
+  return [existed ? 0 : 1];
 };
 
 export const memoryScripts: Record<ScriptName, Twin> = {

@@ -5,6 +5,7 @@
 // the layout `redis-cli --cluster create` gives N masters: shard i owns slots [⌊16384·i/N⌋, ⌊16384·(i+1)/N⌋).
 // All keys of one task share a tag, so a script never spans shards. Standalone servers accept multi-key
 // commands across slots, so DEL carries one command per shard.
+import { BatchingTarget } from './batching.js';
 import { Redis } from 'ioredis';
 import { ShardUnreachable } from '../errors.js';
 import { slotOf } from '../keys.js';
@@ -79,7 +80,7 @@ class ShardsTopology implements Topology {
         index,
         name: `shard ${index} (${address.host}:${address.port})`,
         client,
-        target: client as unknown as CommandTarget,
+        target: new BatchingTarget(client),
         idleBlocking: [],
         allBlocking: new Set(),
         lastError: undefined,

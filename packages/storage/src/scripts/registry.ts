@@ -158,7 +158,7 @@ function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResul
 }
 
 /** Keys a script may take beyond its required ones (named in its header as optional). */
-const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 1 };
+const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 1, writeOnce: 1 };
 
 /** Static facts about one script. */
 export interface ScriptSpec {

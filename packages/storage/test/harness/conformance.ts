@@ -554,6 +554,27 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       expect(Buffer.from(await store.getRequired(key)).equals(Buffer.from(bytes(100, 1)))).toBe(true);
     });
 
+    it('writeOnce with the lease key also sets the done mark, and taskBegin then stops duplicates', async () => {
+      const job = jobId();
+      const out = keys.out(job, 'd');
+      const lease = keys.lease(job, 'd');
+      expect(await store.runScript('taskBegin', [lease, out], ['owner-1', TTL_MS, 'done'])).toMatchObject({
+        leased: true,
+        outputExists: false,
+      });
+      expect(await store.runScript('writeOnce', [out, lease], [bytes(10, 3), TTL_MS, 'done'])).toEqual({
+        written: true,
+        existed: false,
+      });
+      expect(Buffer.from((await store.get(lease))!).toString()).toBe('done');
+      expect(await store.runScript('taskBegin', [lease, out], ['owner-2', TTL_MS, 'done'])).toMatchObject({
+        leased: false,
+      });
+      await expect(store.runScript('writeOnce', [out, lease], [bytes(10, 3), TTL_MS])).rejects.toMatchObject({
+        code: 'SCRIPT_REJECTED',
+      });
+    });
+
     describe('event stream', () => {
       it('appends and reads in order, after an id, with count and maxLen', async () => {
         const job = jobId();
