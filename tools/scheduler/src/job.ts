@@ -120,6 +120,7 @@ export class JobRun {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    finished.catch(() => undefined); // awaited below; this only marks an early rejection as handled
     const { signal } = this.#o;
     const onAbort = (): void => {
       this.#o.onCancel?.();
@@ -134,21 +135,14 @@ export class JobRun {
     try {
       if (signal?.aborted) throw new JobCancelledError(this.#o.job);
       const inline = await this.#storePlan();
-      const listening = this.#listen();
+      // The reader runs until the job settles; a store error there fails the job like any other.
+      void this.#listen().catch((e: unknown) => this.#fail(e as Error));
       await this.#invokeLeaves(inline);
-      await Promise.race([finished, listening]);
+      await finished;
     } catch (e) {
-      this.#fail(e as Error);
-      await finished.catch(() => undefined);
+      this.#fail(e as Error); // a no-op when the job had already failed: the first error wins
+      this.#stopped = true;
     } finally {
-      this.#settled = true;
-      if (
-        !(await finished.then(
-          () => true,
-          () => false,
-        ))
-      )
-        this.#stopped = true;
       clearTimeout(deadline);
       clearInterval(watchdog);
       signal?.removeEventListener('abort', onAbort);
