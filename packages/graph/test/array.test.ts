@@ -27,6 +27,7 @@ import {
   tsqr,
   validateGraph,
   type Graph,
+  type NDArray,
   type Task,
 } from '../src/index.js';
 
@@ -62,10 +63,10 @@ describe('random and fromArray', () => {
     const a = fromArray({ dtype: 'f64', shape: [3, 4], data }, [2, 3]);
     const g = toGraph(a);
     expect(g.tasks).toHaveLength(4);
-    const b01 = g.tasks[1]!.args[0] as { shape: number[]; data: Float64Array };
+    const b01 = g.tasks[1]!.args[0] as unknown as NDArray;
     expect(b01.shape).toEqual([2, 1]);
     expect(Array.from(b01.data)).toEqual([3, 7]);
-    const b10 = g.tasks[2]!.args[0] as { shape: number[]; data: Float64Array };
+    const b10 = g.tasks[2]!.args[0] as unknown as NDArray;
     expect(Array.from(b10.data)).toEqual([8, 9, 10]);
   });
 
