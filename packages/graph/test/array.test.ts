@@ -166,6 +166,16 @@ describe('tsqr and svd', () => {
     expect(g.tasks.find((t) => t.op === ARRAY_OPS.tsqrReduce)!.args[0]).toBe(true);
   });
 
+  it('toGraph culls what the requested results do not need', () => {
+    const { u, s, v } = svd(random([30, 4], [10, 4], 1));
+    const sv = toGraph(s, v);
+    // s and v need the block QRs and the reduction, not the Q1·W products that form u.
+    expect(sv.tasks.filter((t) => t.op === ARRAY_OPS.matmul)).toHaveLength(0);
+    expect(sv.tasks.filter((t) => t.op === ARRAY_OPS.qr)).toHaveLength(3);
+    expect(toGraph(u, s, v).tasks.filter((t) => t.op === ARRAY_OPS.matmul)).toHaveLength(3);
+    validateGraph(sv, { ops });
+  });
+
   it('rejects wide blocks and several column blocks', () => {
     expect(() => tsqr(random([40, 5], [4, 5], 1))).toThrow(/fewer than the 5 columns/);
     expect(() => tsqr(random([40, 6], [10, 3], 1))).toThrow(ArrayArgError);

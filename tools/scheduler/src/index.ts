@@ -29,3 +29,8 @@ export {
   JobCancelledError,
   type SchedulerErrorCode,
 } from './errors.js';
+export { gemmWorkload, type GemmOptions } from './workloads/gemm.js';
+export { svdTallWorkload, type SvdTallOptions } from './workloads/svd-tall.js';
+export { svdCompressedWorkload, type SvdCompressedWorkloadOptions } from './workloads/svd-compressed.js';
+export { svcWorkload, type SvcWorkloadOptions } from './workloads/svc.js';
+export { runWorkload, formatSummary, type Workload, type RunOptions, type RunSummary } from './run.js';

@@ -203,10 +203,31 @@ export function delayedTask(task: Task, ...deps: (ReadonlyMap<Key, Task> | undef
 }
 
 /**
- * One Graph computing the given results. Arrays with generator blocks are materialized first (their
- * blocks then are finals). Graph tasks appear in the order their producers were built.
+ * One Graph computing the given results and nothing else (like dask's culling: tasks no result depends
+ * on are left out). Arrays with generator blocks are materialized first. Tasks keep the order in which
+ * they were built, which is a topological order.
  */
 export function toGraph(...results: (BlockedArray | Delayed)[]): Graph {
-  const maps = results.map((r) => ('blocks' in r ? materialize(r).tasks : r.tasks));
-  return { tasks: [...mergeTasks(...maps).values()] };
+  const all = new Map<Key, Task>();
+  const wanted: Key[] = [];
+  for (const r of results) {
+    if ('blocks' in r) {
+      const m = materialize(r);
+      for (const [k, t] of m.tasks) all.set(k, t);
+      for (const b of m.blocks) wanted.push((b as Ref).ref);
+    } else {
+      for (const [k, t] of r.tasks) all.set(k, t);
+      wanted.push(r.ref.ref);
+    }
+  }
+  const needed = new Set<Key>();
+  while (wanted.length > 0) {
+    const key = wanted.pop()!;
+    if (needed.has(key)) continue;
+    const task = all.get(key);
+    if (task === undefined) throw new ArrayArgError('toGraph', `no task computes '${key}'`);
+    needed.add(key);
+    for (const a of task.args) if (isRef(a) && !needed.has(a.ref)) wanted.push(a.ref);
+  }
+  return { tasks: [...all.values()].filter((t) => needed.has(t.key)) };
 }

@@ -5,7 +5,17 @@
  * reduced to the worst error and max |UᵀU − I|; in the client, s against a dense SVD of the same matrix
  * (`denseCheck`, on by default) and max |VVᵀ − I|.
  */
-import { ARRAY_OPS, blockAt, random, reduceTree, svd, type Arg, type Key, type Task } from '@wukong/graph';
+import {
+  ARRAY_OPS,
+  blockAt,
+  random,
+  reduceTree,
+  svd,
+  toGraph,
+  type Arg,
+  type Key,
+  type Task,
+} from '@wukong/graph';
 import { isNDArray } from '@wukong/graph';
 import type { Workload } from '../run.js';
 import { clientKernels, denseRandom, maxRelativeError } from './dense.js';
@@ -18,16 +28,19 @@ export interface SvdTallOptions {
   seed?: number;
   /** Compare s with a dense SVD computed in the client. @default true */
   denseCheck?: boolean;
-  /** Add the in-graph reconstruction and orthogonality checks. @default true */
+  /** Add the in-graph reconstruction and orthogonality checks (they need U). @default true */
   verify?: boolean;
+  /** Compute only s and v (U is never formed; implies verify false). @default false */
+  singularValuesOnly?: boolean;
 }
 
 export function svdTallWorkload(options: SvdTallOptions): Workload & { flops: number } {
   const { rows, cols, chunk } = options;
   const a = random([rows, cols], [chunk, cols], options.seed ?? 2);
   const { u, s, v } = svd(a);
-  const verify = options.verify ?? true;
-  const tasks = new Map<Key, Task>(u.tasks);
+  const svOnly = options.singularValuesOnly ?? false;
+  const verify = !svOnly && (options.verify ?? true);
+  const tasks = new Map<Key, Task>(svOnly ? toGraph(s, v).tasks.map((t) => [t.key, t]) : u.tasks);
   // s and v feed the checks, so they are returned through identity tasks (finals have no dependents).
   const sKey = 'svd-s';
   const vKey = 'svd-v';
@@ -65,7 +78,10 @@ export function svdTallWorkload(options: SvdTallOptions): Workload & { flops: nu
   const denseCheck = options.denseCheck ?? true;
   return {
     name: 'svd-tall',
-    graph: { tasks: [...tasks.values()] },
+    // Without the checks, U's blocks are not needed by anything: leave them out (culling).
+    graph: verify
+      ? { tasks: [...tasks.values()] }
+      : toGraph({ ref: { ref: sKey }, tasks }, { ref: { ref: vKey }, tasks }),
     // Householder QR of each block and of the stacked R, plus Q1·W: the dominant terms.
     flops: 4 * rows * cols * cols + 2 * rows * cols * cols,
     check(outputs) {
