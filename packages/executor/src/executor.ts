@@ -69,6 +69,8 @@ export interface InvocationSummary {
   counters: ExecutorCounters;
   /** Set when the executor died at an injected crash point. */
   crashed?: string;
+  /** Set when the invocation arrived after its job had ended (a late duplicate): nothing was done. */
+  dropped?: 'job-ended';
 }
 
 interface LocalValue {
@@ -100,6 +102,13 @@ export async function runInvocation(
   payload: InvocationPayload,
   deps: ExecutorDeps,
 ): Promise<InvocationSummary> {
+  // A copy delivered after the job ended (Lambda may deliver an event twice, minutes apart) must neither
+  // recompute nor recreate keys: the client deletes the job's plan when the job ends, so its absence is
+  // the job's tombstone. One read per invocation, before any write.
+  if (!(await deps.store.exists(keys.plan(payload.job)))) {
+    deps.plans.forget(payload.job);
+    return { job: payload.job, counters: emptyCounters(), dropped: 'job-ended' };
+  }
   const plan = await deps.plans.get(payload.job, payload.plan);
   const invocation = new Invocation(payload, plan, deps);
   return invocation.run();

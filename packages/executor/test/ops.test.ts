@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { NDArray } from '@wukong/graph';
-import { createOpRegistry } from '../src/ops/index.js';
+import { OpRegistry } from '../src/ops/registry.js';
+import { standardOps } from '../src/ops/standard.js';
 import type { Value } from '../src/values.js';
 
-const ops = createOpRegistry();
+const ops = new OpRegistry(standardOps);
 const run = async (op: string, ...args: Value[]): Promise<Value> =>
   ops.resolve(op, 't', args.length).run(args, { task: 't', signal: new AbortController().signal });
 

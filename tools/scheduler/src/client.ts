@@ -20,7 +20,7 @@ import {
 } from '@wukong/executor';
 import { validateGraph, type Graph, type GraphLimits } from '@wukong/graph';
 import { buildPlan, encodePlan } from '@wukong/partitioner';
-import { MemoryStore, openStore, type Store } from '@wukong/storage';
+import { keys, MemoryStore, openStore, type Store } from '@wukong/storage';
 import { ClientClosedError, InvalidOptionError } from './errors.js';
 import { JobRun, type JobProgress } from './job.js';
 
@@ -189,7 +189,13 @@ export class Client {
         },
       };
     } finally {
-      if (!options.keepKeys) await this.store.deleteJob(job).catch(() => undefined);
+      if (!options.keepKeys) {
+        // The plan goes first: its absence tells late duplicate deliveries that the job is over.
+        await this.store
+          .delete([keys.plan(job)])
+          .then(() => this.store.deleteJob(job))
+          .catch(() => undefined);
+      }
     }
   }
 
