@@ -113,7 +113,9 @@ class ClusterTopology implements Topology {
       release: (broken: boolean) => {
         if (broken) {
           this.#allBlocking.delete(leased);
-          leased.disconnect();
+          // After close() the connection is gone already; a second disconnect() would arm ioredis'
+          // 2 s destroy timer on a socket that never closes again, keeping the process alive.
+          if (leased.status !== 'end' && leased.status !== 'close') leased.disconnect();
         } else this.#idleBlocking.push(leased);
       },
     };
