@@ -176,6 +176,17 @@ describe('tsqr and svd', () => {
     validateGraph(sv, { ops });
   });
 
+  it('svd without U: R-only block QRs, no Q1·W products', () => {
+    const { u, s, v } = svd(random([30, 4], [10, 4], 1), { computeU: false });
+    expect(u.blocks).toHaveLength(0);
+    const g = toGraph(s, v);
+    const qrs = g.tasks.filter((t) => t.op === ARRAY_OPS.qr);
+    expect(qrs.map((t) => t.args[1])).toEqual([false, false, false]);
+    expect(qrs[0]!.outputBytes).toBe(4 * 4 * 8);
+    expect(g.tasks.filter((t) => t.op === 'getitem')).toHaveLength(2);
+    validateGraph(g, { ops });
+  });
+
   it('rejects wide blocks and several column blocks', () => {
     expect(() => tsqr(random([40, 5], [4, 5], 1))).toThrow(/fewer than the 5 columns/);
     expect(() => tsqr(random([40, 6], [10, 3], 1))).toThrow(ArrayArgError);

@@ -26,8 +26,8 @@ import {
 
 interface Case {
   label: string;
-  /** Workload name on the Dask side and its parameters. */
-  dask: { name: string; params: Record<string, unknown> };
+  /** Workload name on the Dask side and its parameters (absent: a Wukong-TS-only variant). */
+  dask?: { name: string; params: Record<string, unknown> };
   build: () => Workload & { flops?: number };
 }
 
@@ -57,6 +57,10 @@ function cases(quick: boolean): Case[] {
       build: () => gemmWorkload({ ...g, sampleRows: 0 }),
     },
     {
+      label: `GEMM ${g.n}² chunk ${g.chunk} + sampled dense check (4 rows per block)`,
+      build: () => gemmWorkload({ ...g, sampleRows: 4 }),
+    },
+    {
       label: `TSQR SVD ${t.rows}×${t.cols} (s, v)`,
       dask: { name: 'svd-tall', params: { ...t, singularValuesOnly: true } },
       build: () => svdTallWorkload({ ...t, singularValuesOnly: true, denseCheck: false }),
@@ -75,6 +79,10 @@ function cases(quick: boolean): Case[] {
       label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}`,
       dask: { name: 'svd-compressed', params: c2 },
       build: () => svdCompressedWorkload({ ...c2, denseLimit: 0 }),
+    },
+    {
+      label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}, input regenerated in each pass`,
+      build: () => svdCompressedWorkload({ ...c2, denseLimit: 0, materializeInput: false }),
     },
     {
       label: `SVC ${v.samples.toLocaleString('en')} rows (fit ${v.train}, predict, score)`,
@@ -146,7 +154,9 @@ interface DaskSide {
 function runDask(all: Case[], reps: number): DaskSide {
   if (!existsSync(PYTHON)) return { available: false, reason: `${PYTHON} not found` };
   const script = fileURLToPath(new URL('../compare_dask.py', import.meta.url));
-  const spec = all.map((c) => ({ label: c.label, name: c.dask.name, params: c.dask.params, reps }));
+  const spec = all.flatMap((c) =>
+    c.dask ? [{ label: c.label, name: c.dask.name, params: c.dask.params, reps }] : [],
+  );
   const child = spawnSync(PYTHON, [script, JSON.stringify(spec)], {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
@@ -219,7 +229,7 @@ async function main(): Promise<void> {
     const dt = d ? Math.min(...d.times_s) : undefined;
     const gf = (s: number | undefined): string => (o.flops && s ? (o.flops / s / 1e9).toFixed(1) : '–');
     lines.push(
-      `| ${c.label} | ${o.on.wallS.toFixed(3)} | ${o.off.wallS.toFixed(3)} | ${dt?.toFixed(3) ?? 'n/a'} | ${dt ? (dt / o.on.wallS).toFixed(2) : 'n/a'} | ${o.flops ? `${gf(o.on.wallS)} / ${gf(dt)}` : '–'} | ${mb(o.on.bytes)} | ${mb(o.off.bytes)} | ${o.on.bytes > 0 ? `${(o.off.bytes / o.on.bytes).toFixed(0)}×` : '∞'} | ${(100 * o.on.computeShare).toFixed(0)}% | ${o.on.ok && o.off.ok ? 'ok' : 'WRONG'} |`,
+      `| ${c.label} | ${o.on.wallS.toFixed(3)} | ${o.off.wallS.toFixed(3)} | ${dt?.toFixed(3) ?? (c.dask ? 'n/a' : '–')} | ${dt ? (dt / o.on.wallS).toFixed(2) : c.dask ? 'n/a' : '–'} | ${o.flops ? `${gf(o.on.wallS)} / ${gf(dt)}` : '–'} | ${mb(o.on.bytes)} | ${mb(o.off.bytes)} | ${o.on.bytes > 0 ? `${(o.off.bytes / o.on.bytes).toFixed(0)}×` : '∞'} | ${(100 * o.on.computeShare).toFixed(0)}% | ${o.on.ok && o.off.ok ? 'ok' : 'WRONG'} |`,
     );
   });
   lines.push(

@@ -183,7 +183,10 @@ withRunOptions(
     .option('--power-iter <n>', 'power iterations', nonNegativeInt, 0)
     .option('--oversampling <n>', 'extra sample columns', nonNegativeInt, 10)
     .option('--seed <n>', 'random seed', nonNegativeInt, 3)
-    .option('--materialize-input', 'generate input blocks once as tasks instead of where they are used'),
+    .option(
+      '--regenerate-input',
+      'regenerate input blocks in each pass instead of generating them once as tasks',
+    ),
 ).action(
   async (
     opts: RunFlags & {
@@ -193,14 +196,14 @@ withRunOptions(
       powerIter: number;
       oversampling: number;
       seed: number;
-      materializeInput?: boolean;
+      regenerateInput?: boolean;
     },
   ) => {
     await runFromFlags(
       svdCompressedWorkload({
         ...opts,
         nPowerIter: opts.powerIter,
-        materializeInput: opts.materializeInput === true,
+        materializeInput: opts.regenerateInput !== true,
       }),
       opts,
     );

@@ -143,6 +143,28 @@ describe('tsqr and svd', () => {
     expect(maxDiff(reference.matmulRef(us, 80, 5, vt.data as Float64Array, 5), da)).toBeLessThan(1e-12);
   });
 
+  it('tall blocks: panel-wise QR inside the op, and svd without U', async () => {
+    // 1,200 × 200 blocks are split into 500-row panels inside array.qr.
+    const a = random([2400, 200], [1200, 200], 12);
+    const da = await gather(a);
+    const { q, r } = tsqr(a);
+    const [dq, dr] = [await gather(q), await gather(r)];
+    expect(maxDiff(k.matmul(dq, 2400, 200, dr, 200), da)).toBeLessThan(1e-11);
+    const qtq = k.matmul(dq, 200, 2400, dq, 200, { transA: true });
+    expect(
+      maxDiff(
+        qtq,
+        Float64Array.from({ length: 200 * 200 }, (_, i) => (i % 201 === 0 ? 1 : 0)),
+      ),
+    ).toBeLessThan(1e-12);
+    const { s } = svd(a, { computeU: false });
+    const out = await client.compute(toGraph(s));
+    const sv = out.get((s.blocks[0] as { ref: string }).ref) as NDArray;
+    expect(
+      maxDiff(sv.data as Float64Array, k.svd(da, 2400, 200).s) / k.svd(da, 2400, 200).s[0]!,
+    ).toBeLessThan(1e-12);
+  });
+
   it('svdCompressed recovers the singular values of a low-rank matrix', async () => {
     // A = X·Y with X 40×3, Y 3×30: rank 3, so a rank-3 sketch with oversampling is exact.
     const x = reference.rngNormalRef(1, 0, 40 * 3);

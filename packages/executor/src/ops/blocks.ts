@@ -62,11 +62,16 @@ export function operandBlock(k: Kernels, op: string, v: Value, what: string, max
   if (kind === GENERATORS.uniform || kind === GENERATORS.normal) {
     const seed = int(op, v[1], `${what} seed`);
     const block = int(op, v[2], `${what} block`);
-    const rows = Math.min(int(op, v[3], `${what} rows`), maxRows ?? Infinity);
+    const fullRows = int(op, v[3], `${what} rows`);
+    const rows = Math.min(fullRows, maxRows ?? Infinity);
     const cols = int(op, v[4], `${what} cols`);
+    const id = `${kind}/${seed}/${block}/${rows}/${cols}`;
+    const cached = rows === fullRows ? generatedBlocks.get(k, id) : undefined;
+    if (cached) return { data: cached, rows, cols };
     const out = k.alloc(Math.max(1, rows * cols));
     if (kind === GENERATORS.uniform) k.rngUniform(seed, block, rows * cols, { out });
     else k.rngNormal(seed, block, rows * cols, { out });
+    if (rows === fullRows && generatedBlocks.put(k, id, out)) return { data: out, rows, cols };
     return { data: out, rows, cols, owned: out };
   }
   if (kind === GENERATORS.classificationX || kind === GENERATORS.classificationY) {
@@ -78,10 +83,63 @@ export function operandBlock(k: Kernels, op: string, v: Value, what: string, max
   throw new BadOpArgsError(op, `${what}: unknown generator '${String(kind)}'`);
 }
 
-/** Frees the kernel buffers of generated blocks. */
+/** Frees the kernel buffers of generated blocks (and trims the block cache, now that the op is done). */
 export function release(k: Kernels, ...blocks: (Block | undefined)[]): void {
   for (const b of blocks) if (b?.owned && !b.owned.freed) k.free(b.owned);
+  generatedBlocks.trim(k);
 }
+
+/** Bytes of generated random blocks a thread keeps in kernel memory for reuse. */
+export const GENERATED_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Recently generated random blocks, kept in kernel memory: a block is a pure function of its spec, and
+ * an executor thread that runs several consumers of one block (the GEMM chains of one output row share
+ * their A blocks, those of one column their B blocks) then generates it once. Least recently used
+ * blocks beyond GENERATED_BLOCK_CACHE_BYTES are freed — only in `release`, after an op, so a block an op
+ * is still using is never freed under it.
+ */
+class GeneratedBlockCache {
+  readonly #entries = new Map<string, F64Buffer>();
+  #owner: Kernels | undefined;
+  #bytes = 0;
+
+  get(k: Kernels, id: string): F64Buffer | undefined {
+    if (this.#owner !== k) return undefined;
+    const hit = this.#entries.get(id);
+    if (hit) {
+      this.#entries.delete(id); // re-insert: most recently used last
+      this.#entries.set(id, hit);
+    }
+    return hit;
+  }
+
+  /** Keeps the buffer (true) or declines, leaving it to the caller to free (false). */
+  put(k: Kernels, id: string, buffer: F64Buffer): boolean {
+    const bytes = buffer.length * 8;
+    if (bytes > GENERATED_BLOCK_CACHE_BYTES / 4) return false;
+    if (this.#owner !== k) {
+      this.#entries.clear();
+      this.#bytes = 0;
+      this.#owner = k;
+    }
+    this.#entries.set(id, buffer);
+    this.#bytes += bytes;
+    return true;
+  }
+
+  trim(k: Kernels): void {
+    if (this.#owner !== k) return;
+    for (const [id, buffer] of this.#entries) {
+      if (this.#bytes <= GENERATED_BLOCK_CACHE_BYTES) break;
+      this.#entries.delete(id);
+      this.#bytes -= buffer.length * 8;
+      k.free(buffer);
+    }
+  }
+}
+
+const generatedBlocks = new GeneratedBlockCache();
 
 /** A block's elements as a Float64Array (a view for buffers: use before the next kernel allocation). */
 export function viewOf(b: Block): Float64Array {

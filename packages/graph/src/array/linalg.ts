@@ -250,6 +250,7 @@ function single(name: string, key: Key, shape: readonly number[], tasks: Map<Key
 function tsqrGraph(
   a: BlockedArray,
   computeSvd: boolean,
+  computeQ = true,
 ): { blocks: BlockSource[]; tail: Key; tasks: Map<Key, Task>; name: string } {
   if (a.shape.length !== 2 || a.chunks[1]!.length !== 1)
     throw new ArrayArgError(
@@ -270,6 +271,17 @@ function tsqrGraph(
   const rs: Arg[] = [];
   rowsPer.forEach((rows, i) => {
     const qrKey = `${name}-qr:${i}`;
+    if (!computeQ) {
+      // Only R is needed: the op skips forming Q and returns R itself.
+      tasks.set(qrKey, {
+        key: qrKey,
+        op: ARRAY_OPS.qr,
+        args: [blockArg(blockAt(a, i)), false],
+        outputBytes: f64Bytes(cols, cols),
+      });
+      rs.push({ ref: qrKey });
+      return;
+    }
     tasks.set(qrKey, {
       key: qrKey,
       op: ARRAY_OPS.qr,
@@ -300,6 +312,7 @@ function tsqrGraph(
     args: [computeSvd, ...rs],
     outputBytes: f64Bytes(rowsPer.length * cols + cols + 1, cols),
   });
+  if (!computeQ) return { blocks: [], tail: reduceKey, tasks, name };
   const blocks: BlockSource[] = rowsPer.map((rows, i) => {
     const wKey = `${name}-w:${i}`;
     tasks.set(wKey, {
@@ -342,9 +355,13 @@ export function tsqr(a: BlockedArray): TsqrResult {
   return { q, r: single(`${g.name}-r`, rKey, [cols, cols], g.tasks) };
 }
 
-/** `svd(a)` → { u, s, v } of a tall-and-skinny array through TSQR (dask.array.linalg.svd). */
-export function svd(a: BlockedArray): SvdResult {
-  const g = tsqrGraph(a, true);
+/**
+ * `svd(a)` → { u, s, v } of a tall-and-skinny array through TSQR (dask.array.linalg.svd). With
+ * `computeU: false` only s and v are computed: the block QRs skip forming Q, and `u` has no blocks.
+ */
+export function svd(a: BlockedArray, options: { computeU?: boolean } = {}): SvdResult {
+  const computeU = options.computeU ?? true;
+  const g = tsqrGraph(a, true, computeU);
   const n = a.chunks[0]!.length;
   const cols = a.shape[1]!;
   const sKey = `${g.name}-s`;
@@ -357,7 +374,9 @@ export function svd(a: BlockedArray): SvdResult {
     outputBytes: f64Bytes(cols, cols),
   });
   return {
-    u: { name: g.name, shape: [...a.shape], chunks: a.chunks, blocks: g.blocks, tasks: g.tasks },
+    u: computeU
+      ? { name: g.name, shape: [...a.shape], chunks: a.chunks, blocks: g.blocks, tasks: g.tasks }
+      : { name: g.name, shape: [a.shape[0]!, 0], chunks: [[], []], blocks: [], tasks: g.tasks },
     s: single(sKey, sKey, [cols], g.tasks),
     v: single(vKey, vKey, [cols, cols], g.tasks),
   };

@@ -31,8 +31,10 @@ export interface SvdCompressedWorkloadOptions {
   /** @default 3 */
   seed?: number;
   /**
-   * Generate the input blocks once as tasks (and keep them where they are) instead of regenerating
-   * them in each pass over the input. @default false
+   * Generate the input blocks once as tasks instead of regenerating them in each of the two passes over
+   * the input. A generated block then stays in its executor's memory (delayed I/O) until Q is known for
+   * the second pass, so it is generated once and never stored: faster than generating it twice, since a
+   * 32 MB block costs more to generate than the two skinny products that use it. @default true
    */
   materializeInput?: boolean;
   /** Largest n for the dense comparison. @default 4000 */
@@ -44,7 +46,7 @@ export function svdCompressedWorkload(options: SvdCompressedWorkloadOptions): Wo
   const nPowerIter = options.nPowerIter ?? 0;
   const oversampling = options.oversampling ?? 10;
   const source = random([n, n], chunk, options.seed ?? 3);
-  const a = options.materializeInput ? materialize(source) : source;
+  const a = (options.materializeInput ?? true) ? materialize(source) : source;
   const { u, s, v } = svdCompressed(a, rank, { nPowerIter, oversampling, seed: (options.seed ?? 3) + 1000 });
   const tasks = new Map<Key, Task>([...u.tasks, ...v.tasks, ...s.tasks]);
   const gramsU: Arg[] = u.chunks[0]!.map((_, i) => {
