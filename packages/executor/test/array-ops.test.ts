@@ -1,0 +1,171 @@
+/**
+ * The array and ML ops on their own (no engine): results against the kernels' plain-TypeScript
+ * references, generator specs against the Philox reference, the generated-block cache under eviction,
+ * and argument errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { ARRAY_OPS, ML_OPS, type NDArray } from '@wukong/graph';
+import { reference } from '@wukong/kernels';
+import { BadOpArgsError, createOpRegistry, type Value } from '../src/index.js';
+
+const ops = createOpRegistry();
+const context = { task: 't', signal: new AbortController().signal };
+
+async function run(op: string, ...args: Value[]): Promise<Value> {
+  return ops.resolve(op, 't', args.length).run(args, context);
+}
+
+function nd(shape: number[], data: Float64Array): NDArray {
+  return { dtype: 'f64', shape, data };
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+describe('array ops', () => {
+  it('matmul accumulates op(a)·op(b) onto acc, operands given as arrays or specs', async () => {
+    const a = reference.rngUniformRef(1, 3, 6 * 4);
+    const b = reference.rngNormalRef(2, 5, 6 * 3);
+    const acc = nd(
+      [4, 3],
+      Float64Array.from({ length: 12 }, (_, i) => i),
+    );
+    const out = (await run(
+      ARRAY_OPS.matmul,
+      acc,
+      ['uniform', 1, 3, 6, 4],
+      nd([6, 3], b),
+      true,
+      false,
+    )) as NDArray;
+    const want = reference.addRef(
+      acc.data as Float64Array,
+      reference.matmulRef(reference.transposeRef(a, 6, 4), 4, 6, b, 3),
+    );
+    expect(out.shape).toEqual([4, 3]);
+    expect(maxDiff(out.data as Float64Array, want)).toBeLessThan(1e-13);
+    await expect(run(ARRAY_OPS.matmul, null, nd([6, 3], b), nd([6, 3], b))).rejects.toBeInstanceOf(
+      BadOpArgsError,
+    );
+  });
+
+  it('generated blocks stay right when the block cache evicts (more than its 64 MiB)', async () => {
+    // 12 distinct 1000×1000 blocks (96 MB), each used twice, then the first again.
+    for (let round = 0; round < 2; round++) {
+      for (let block = 0; block < 12; block++) {
+        const s = (await run(ARRAY_OPS.sum, ['uniform', 9, block, 1000, 1000])) as number;
+        expect(s).toBeGreaterThan(499_000);
+        expect(s).toBeLessThan(501_000);
+      }
+    }
+    const first = (await run(ARRAY_OPS.block, ['uniform', 9, 0, 1000, 1000])) as NDArray;
+    expect(maxDiff(first.data as Float64Array, reference.rngUniformRef(9, 0, 1_000_000))).toBe(0);
+    // A row prefix (what the sampled GEMM check asks for) is a prefix of the full block.
+    const err = (await run(
+      ARRAY_OPS.sampledMatmulError,
+      nd([2, 3], new Float64Array(6)),
+      2,
+      ['uniform', 9, 0, 5, 4],
+      ['uniform', 9, 1, 4, 3],
+    )) as number;
+    const prefix = reference.matmulRef(
+      reference.rngUniformRef(9, 0, 8),
+      2,
+      4,
+      reference.rngUniformRef(9, 1, 12),
+      3,
+    );
+    expect(err).toBeCloseTo(Math.max(...prefix.map(Math.abs)), 14);
+  });
+
+  it('qr of a tall block (panel-wise) gives Q·R = x with orthonormal Q, or R alone', async () => {
+    const x = reference.rngUniformRef(4, 0, 1500 * 120); // 120 columns: 833-row panels
+    const [q, r] = (await run(ARRAY_OPS.qr, nd([1500, 120], x))) as NDArray[];
+    expect(
+      maxDiff(reference.matmulRef(q!.data as Float64Array, 1500, 120, r!.data as Float64Array, 120), x),
+    ).toBeLessThan(1e-12);
+    const qtq = reference.matmulRef(
+      reference.transposeRef(q!.data as Float64Array, 1500, 120),
+      120,
+      1500,
+      q!.data as Float64Array,
+      120,
+    );
+    expect(
+      maxDiff(
+        qtq,
+        Float64Array.from({ length: 120 * 120 }, (_, i) => (i % 121 === 0 ? 1 : 0)),
+      ),
+    ).toBeLessThan(1e-12);
+    const rOnly = (await run(ARRAY_OPS.qr, nd([1500, 120], x), false)) as NDArray;
+    expect(maxDiff(rOnly.data as Float64Array, r!.data as Float64Array)).toBeLessThan(1e-12);
+  });
+
+  it('tsqr-reduce with SVD returns W blocks, S and Vt of the stacked R factors', async () => {
+    const r0 = reference.qrRef(reference.rngUniformRef(5, 0, 30 * 4), 30, 4).r;
+    const r1 = reference.qrRef(reference.rngUniformRef(5, 1, 20 * 4), 20, 4).r;
+    const out = (await run(ARRAY_OPS.tsqrReduce, true, nd([4, 4], r0), nd([4, 4], r1))) as NDArray[];
+    expect(out.map((v) => v.shape)).toEqual([[4, 4], [4, 4], [4], [4, 4]]);
+    const stacked = new Float64Array(32);
+    stacked.set(r0);
+    stacked.set(r1, 16);
+    expect(maxDiff(out[2]!.data as Float64Array, reference.svdRef(stacked, 8, 4).s)).toBeLessThan(1e-12);
+  });
+
+  it('slice, transpose, gram, identity and reconstruction checks', async () => {
+    const x = nd(
+      [3, 4],
+      Float64Array.from({ length: 12 }, (_, i) => i),
+    );
+    const s = (await run(ARRAY_OPS.slice, x, 1, 2, 1, 2, true)) as NDArray;
+    expect(s.shape).toEqual([2, 2]);
+    expect(Array.from(s.data)).toEqual([5, 9, 6, 10]);
+    expect(Array.from(((await run(ARRAY_OPS.transpose, x)) as NDArray).data)).toEqual(
+      Array.from(reference.transposeRef(x.data as Float64Array, 3, 4)),
+    );
+    const eye = nd([2, 2], Float64Array.of(1, 0, 0, 1.5));
+    expect(await run(ARRAY_OPS.maxAbsIdentityDiff, eye)).toBe(0.5);
+    const g = (await run(ARRAY_OPS.gram, x)) as NDArray;
+    expect(Array.from(g.data)).toEqual(
+      Array.from(
+        reference.matmulRef(
+          reference.transposeRef(x.data as Float64Array, 3, 4),
+          4,
+          3,
+          x.data as Float64Array,
+          4,
+        ),
+      ),
+    );
+    const u = nd([2, 1], Float64Array.of(1, 2));
+    const err = await run(
+      ARRAY_OPS.reconstructionError,
+      nd([2, 2], Float64Array.of(3, 3, 6, 7)),
+      u,
+      nd([1], Float64Array.of(3)),
+      nd([1, 2], Float64Array.of(1, 1)),
+    );
+    expect(err).toBe(1);
+    expect(await run(ARRAY_OPS.combine, 1, 2, 3)).toBe(6);
+    expect(await run(ARRAY_OPS.max, 1, 7, 3)).toBe(7);
+  });
+});
+
+describe('ML ops', () => {
+  it('svc fit → predict → accuracy through the model list', async () => {
+    const spec = ['classification-x', 3, 0, 400, 6, 2, 1, 0, 1.5];
+    const ySpec = ['classification-y', ...spec.slice(1)];
+    const model = await run(ML_OPS.svcFit, spec, ySpec, 200, ['rbf', 1, 'scale', 3, 0, 0.001]);
+    expect((model as Value[])[0]).toBe('svc');
+    const pred = (await run(ML_OPS.svcPredict, model, spec)) as NDArray;
+    expect(pred.shape).toEqual([400]);
+    const counts = (await run(ML_OPS.accuracy, ySpec, pred, 200)) as NDArray;
+    expect(counts.data[1]).toBe(200);
+    expect((counts.data[0] as number) / 200).toBeGreaterThan(0.8);
+    await expect(run(ML_OPS.svcPredict, ['not a model'], spec)).rejects.toBeInstanceOf(BadOpArgsError);
+  });
+});
