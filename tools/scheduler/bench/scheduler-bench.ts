@@ -24,10 +24,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Graph, Task } from '@wukong/graph';
 import { shardsUrl, startShards, stopAll, type RedisProcess } from '@wukong/storage/testing';
 import { connect, type Client, type ConnectOptions } from '../src/client.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
+import { SLEEP_MS, SLEEP_TASKS, sleepGraph } from './workloads.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -37,9 +37,6 @@ const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 const WARMUP = 2;
 const WORKERS = 2;
 
-const SLEEP_TASKS = 10_000;
-const SLEEP_MS = 100;
-const GROUP = 100;
 const SCALING_N = (process.env.BENCH_SCALING_N ?? '10,100,1000').split(',').map(Number);
 
 /** Dask 2022.12 on this machine, as quoted in issue 5 (seconds). */
@@ -111,20 +108,6 @@ async function benchDask(): Promise<DaskFigures | string> {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout) as DaskFigures;
-}
-
-/** 10,000 sleep leaves, summed in groups of GROUP, then a final add. */
-function sleepGraph(): { graph: Graph; expected: number } {
-  const tasks: Task[] = [];
-  for (let i = 0; i < SLEEP_TASKS; i++) tasks.push({ key: `s${i}`, op: 'sleep', args: [SLEEP_MS, 1] });
-  const groups: Task[] = [];
-  for (let g = 0; g * GROUP < SLEEP_TASKS; g++) {
-    const refs = [];
-    for (let i = g * GROUP; i < Math.min(SLEEP_TASKS, (g + 1) * GROUP); i++) refs.push({ ref: `s${i}` });
-    groups.push({ key: `g${g}`, op: 'add', args: refs });
-  }
-  tasks.push(...groups, { key: 'total', op: 'add', args: groups.map((g) => ({ ref: g.key })) });
-  return { graph: { tasks }, expected: SLEEP_TASKS };
 }
 
 interface ScalingFigures {
