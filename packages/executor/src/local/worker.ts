@@ -4,6 +4,7 @@
  * receives. An invocation is a message; invoking a child is a message back to the pool.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { getKernels } from '@wukong/kernels';
 import { connectMemoryStore, openStore, type Store } from '@wukong/storage';
 import { emptyCounters } from '../events.js';
 import { runInvocation } from '../executor.js';
@@ -16,6 +17,10 @@ import type { Ended, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker): void => port.postMessage(m);
+
+// Kernels compile and warm up in the background from the start, as a Lambda container would at init,
+// so the first array task of the first job does not pay for it (ops await the same promise).
+getKernels().catch(() => undefined);
 
 const store: Store = init.storePort ? connectMemoryStore(init.storePort) : await openStore(init.storeUrl!);
 const ops = createOpRegistry();
