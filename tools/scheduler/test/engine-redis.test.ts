@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NDArray } from '@wukong/graph';
+import { GraphBuilder, type NDArray } from '@wukong/graph';
 import { crashPoints } from '@wukong/executor';
 import {
   clusterUrl,
@@ -170,6 +170,41 @@ describe.each(stores)('on $name', ({ url, servers }) => {
       await late.close();
     }
     expect(await keyCount(servers())).toBe(0);
+  });
+
+  // `other` (200 ms) runs beside `bad` (both are children of `x`); when `bad` throws, compute() rejects at
+  // once and the job's keys are deleted, and `other` must not write them back when it finishes.
+  it("rejects with a typed error naming a throwing task, and removes the failed job's keys", async () => {
+    const b = new GraphBuilder();
+    const x = b.task('x', 'add', 1, 2);
+    b.task('bad', 'fail', 'exploded on purpose', x);
+    b.task('other', 'sleep', 200, x);
+    const error = await client.compute(b.build()).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'TaskFailedError',
+      code: 'TASK_FAILED',
+      task: 'bad',
+      remoteMessage: 'exploded on purpose',
+    });
+    expect((error as { remoteStack?: string }).remoteStack).toMatch(/DeliberateFailure/);
+    // Give `other` (200 ms) time to finish: whatever it does then must not recreate the job's keys.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await keyCount(servers())).toBe(0);
+  });
+
+  it('rejects an invalid graph before invoking anything or writing a key', async () => {
+    const before = client.backendStats.invocations;
+    const keysBefore = await keyCount(servers());
+    await expect(
+      client.compute({
+        tasks: [
+          { key: 'a', op: 'add', args: [{ ref: 'b' }] },
+          { key: 'b', op: 'add', args: [{ ref: 'a' }] },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'GRAPH_CYCLE' });
+    expect(client.backendStats.invocations).toBe(before);
+    expect(await keyCount(servers())).toBe(keysBefore);
   });
 
   it.each(crashPoints)('completes when executors crash at %s', async (point) => {
