@@ -179,6 +179,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     const x = b.task('x', 'add', 1, 2);
     b.task('bad', 'fail', 'exploded on purpose', x);
     b.task('other', 'sleep', 200, x);
+    const keysBefore = await keyCount(servers());
     const error = await client.compute(b.build()).catch((e: unknown) => e);
     expect(error).toMatchObject({
       name: 'TaskFailedError',
@@ -189,7 +190,20 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     expect((error as { remoteStack?: string }).remoteStack).toMatch(/DeliberateFailure/);
     // Give `other` (200 ms) time to finish: whatever it does then must not recreate the job's keys.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await keyCount(servers())).toBe(0);
+    expect(await keyCount(servers())).toBe(keysBefore);
+  });
+
+  it("stops on cancel, and the running task does not recreate the cancelled job's keys", async () => {
+    const b = new GraphBuilder();
+    b.task('slow', 'sleep', 300);
+    const keysBefore = await keyCount(servers());
+    const controller = new AbortController();
+    const pending = client.compute(b.build(), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'SCHEDULER_JOB_CANCELLED' });
+    // Past the end of the 300 ms sleep: nothing it does may bring the job's keys back.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await keyCount(servers())).toBe(keysBefore);
   });
 
   it('rejects an invalid graph before invoking anything or writing a key', async () => {
