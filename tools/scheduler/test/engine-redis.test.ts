@@ -206,6 +206,31 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     expect(await keyCount(servers())).toBe(keysBefore);
   });
 
+  it('turns a task that always crashes into RetriesExhaustedError', async () => {
+    const b = new GraphBuilder();
+    b.task('poison', 'add', 1, 1);
+    await expect(
+      client.compute(b.build(), {
+        faults: { crashAt: ['before-compute'], crashAttempts: [1, 2, 3, 4] },
+        stallMs: 200,
+        maxAttempts: 3,
+      }),
+    ).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED', task: 'poison' });
+  });
+
+  it('rejects a stalled job at its deadline, naming what is missing, and leaves its keys deleted', async () => {
+    const b = new GraphBuilder();
+    b.task('slow', 'sleep', 800);
+    const keysBefore = await keyCount(servers());
+    await expect(client.compute(b.build(), { deadlineMs: 300 })).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      missing: ['slow'],
+    });
+    // Past the end of the 800 ms sleep.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await keyCount(servers())).toBe(keysBefore);
+  });
+
   it('rejects an invalid graph before invoking anything or writing a key', async () => {
     const before = client.backendStats.invocations;
     const keysBefore = await keyCount(servers());
