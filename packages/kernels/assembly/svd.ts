@@ -8,7 +8,7 @@
 // chasing. (4) Signs made positive and values sorted descending.
 import { axpyv, dotv, ld, madd, rotv, st } from './simd';
 import { transpose } from './elementwise';
-import { gemm } from './gemm';
+import { applyBlockRight, formT } from './wy';
 
 const EPS: f64 = 2.220446049250313e-16;
 
@@ -129,41 +129,6 @@ function bidiagonalize(
 }
 
 const NB: i32 = 32;
-
-// Blocked reflector accumulation (compact WY, Schreiber & Van Loan 1989): a block of nb reflectors
-// H_0⋯H_{nb−1} = I − Y·T·Yᵀ with Y (len×nb, unit lower trapezoidal) and T upper triangular, T built
-// column by column as LAPACK dlarft does: T[0:c, c] = −τ_c·T[0:c, 0:c]·(Yᵀ·Y)[0:c, c].
-function formT(Y: usize, len: i32, nb: i32, tau: usize, T: usize, G: usize, gemmWork: usize): void {
-  gemm(1, 0, nb, nb, len, 1.0, Y, nb, Y, nb, 0.0, G, nb, gemmWork);
-  memory.fill(T, 0, (<usize>(nb * nb)) << 3);
-  for (let c = 0; c < nb; c++) {
-    const tc = ld(tau, c);
-    st(T, c * nb + c, tc);
-    for (let r = 0; r < c; r++) {
-      let acc = 0.0;
-      for (let q = r; q < c; q++) acc += ld(T, r * nb + q) * ld(G, q * nb + c);
-      st(T, r * nb + c, -tc * acc);
-    }
-  }
-}
-
-// X[rows×len] ← X·(I − Y·T·Yᵀ)ᵀ = X − ((X·Y)·Tᵀ)·Yᵀ, X with leading dimension ldx: three GEMMs.
-function applyBlockRight(
-  X: usize,
-  ldx: i32,
-  rows: i32,
-  len: i32,
-  Y: usize,
-  T: usize,
-  nb: i32,
-  Z: usize,
-  Z2: usize,
-  gemmWork: usize,
-): void {
-  gemm(0, 0, rows, nb, len, 1.0, X, ldx, Y, nb, 0.0, Z, nb, gemmWork);
-  gemm(0, 1, rows, nb, nb, 1.0, Z, nb, T, nb, 0.0, Z2, nb, gemmWork);
-  gemm(0, 1, rows, len, nb, -1.0, Z2, nb, Y, nb, 1.0, X, ldx, gemmWork);
-}
 
 // Uᵀ (N×M) = [I 0]·H_{N−1}⋯H_0, built backward a block of NB reflectors at a time; the block
 // starting at j0 changes only rows ≥ j0 and columns ≥ j0.

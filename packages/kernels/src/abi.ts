@@ -59,7 +59,8 @@ export interface KernelExports {
     std: number,
   ): void;
   qrWorkspaceBytes(m: number, n: number): number;
-  qr(m: number, n: number, a: number, q: number, r: number, work: number): number;
+  /** q = 0: R only. */
+  qr(m: number, n: number, a: number, q: number, r: number, work: number, gemmWork: number): number;
   svdWorkspaceBytes(m: number, n: number): number;
   svd(
     m: number,

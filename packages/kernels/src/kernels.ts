@@ -554,23 +554,50 @@ export class Kernels {
 
   // ---- factorizations -----------------------------------------------------------------------------
 
-  /** Householder QR of a (m×n): thin Q (m×k) and R (k×n), k = min(m, n). Rejects non-finite input. */
+  /**
+   * Householder QR of a (m×n): thin Q (m×k) and R (k×n), k = min(m, n). Blocked (compact-WY panels of
+   * 32 columns applied through GEMM). Rejects non-finite input.
+   */
   qr(a: F64Input, m: number, n: number, out?: { readonly q: F64Buffer; readonly r: F64Buffer }): QrResult {
-    const routine = 'qr';
+    const { q, r } = this.#qr('qr', a, m, n, true, out?.q, out?.r);
+    return { q: q!, r };
+  }
+
+  /**
+   * R alone (k×n, upper trapezoidal, k = min(m, n)) of the Householder QR of a (m×n): the same R as
+   * `qr` (bit for bit), without forming Q. Rejects non-finite input.
+   */
+  qrR(a: F64Input, m: number, n: number, out?: F64Buffer): Float64Array {
+    return this.#qr('qrR', a, m, n, false, undefined, out).r;
+  }
+
+  #qr(
+    routine: 'qr' | 'qrR',
+    a: F64Input,
+    m: number,
+    n: number,
+    wantQ: boolean,
+    outQ: F64Buffer | undefined,
+    outR: F64Buffer | undefined,
+  ): { q: Float64Array | undefined; r: Float64Array } {
     checkDim(routine, 'm', m);
     checkDim(routine, 'n', n);
     const k = Math.min(m, n);
     const work = this.#x.qrWorkspaceBytes(m, n) >>> 0;
-    this.#reserve(routine, Kernels.#inBytes([a]) + (out ? 0 : (m * k + k * n) * 8) + (m * n + 3 * n + 4) * 8);
+    const outBytes = (wantQ && !outQ ? m * k * 8 : 0) + (outR ? 0 : k * n * 8);
+    this.#reserve(routine, Kernels.#inBytes([a]) + outBytes + work);
     const temps: number[] = [];
     try {
       const sa = this.#stage(routine, 'a', a, m * n, temps);
       this.#checkFinite(routine, 'a', sa.ptr, m * n);
-      const q = this.#out(routine, m * k, out?.q, temps);
-      const r = this.#out(routine, k * n, out?.r, temps);
+      const q = wantQ ? this.#out(routine, m * k, outQ, temps) : 0;
+      const r = this.#out(routine, k * n, outR, temps);
       const w = this.#scratch(routine, work, temps);
-      if (k > 0) this.#run(routine, () => this.#x.qr(m, n, sa.ptr, q, r, w));
-      return { q: this.#result(q, m * k, out?.q), r: this.#result(r, k * n, out?.r) };
+      if (k > 0) this.#run(routine, () => this.#x.qr(m, n, sa.ptr, q, r, w, this.#gemmWork));
+      return {
+        q: wantQ ? this.#result(q, m * k, outQ) : undefined,
+        r: this.#result(r, k * n, outR),
+      };
     } finally {
       this.#release(temps);
     }
@@ -890,6 +917,8 @@ export class Kernels {
     }
     for (let i = 0; i < 3; i++) {
       this.qr(a.subarray(0, 96 * 24), 96, 24);
+      this.qr(a.subarray(0, 96 * 80), 96, 80);
+      this.qrR(a.subarray(0, 96 * 80), 96, 80);
       this.svd(a.subarray(0, 24 * 24), 24, 24);
       this.rngNormal(2, i, 4096);
       this.colSums(a, 96, 96);

@@ -36,6 +36,7 @@ describe('errors', () => {
     expect(e.message).toMatch(/matmul: b has 5 elements, the shape needs 6/);
     expect(() => k.add(new Float64Array(3), new Float64Array(4))).toThrow(ShapeError);
     expect(() => k.qr(new Float64Array(5), 2, 3)).toThrow(ShapeError);
+    expect(thrown(() => k.qrR(new Float64Array(5), 2, 3)).message).toMatch(/^qrR: a has 5 elements/);
     expect(() => k.svd(new Float64Array(4), 2, 2.5)).toThrow(ShapeError);
     expect(() => k.transpose(new Float64Array(4), -2, -2)).toThrow(ShapeError);
     expect(() => k.svcFit(new Float64Array(6), new Float64Array(2), 3, 2)).toThrow(ShapeError);
@@ -57,6 +58,7 @@ describe('errors', () => {
     const big = randomMatrix(1000, 3, 3);
     big[2500] = NaN;
     expect((thrown(() => k.qr(big, 1000, 3)) as NonFiniteInputError).index).toBe(2500);
+    expect((thrown(() => k.qrR(big, 1000, 3)) as NonFiniteInputError).index).toBe(2500);
   });
 
   it('invalid options get InvalidArgumentError', () => {

@@ -57,6 +57,8 @@ describe('memory', () => {
     const run = () => {
       k.matmul(a, 120, 40, a, 120, { transB: true });
       k.qr(a, 120, 40);
+      k.qrR(a, 120, 40);
+      k.qrR(a, 40, 120);
       k.svd(a, 120, 40);
       k.rngNormal(1, 2, 5000);
     };
