@@ -27,7 +27,8 @@ export function qrWorkspaceBytes(m: i32, n: i32): usize {
       4 +
       <usize>m * <usize>LAST_MAX +
       2 * <usize>(LAST_MAX * LAST_MAX) +
-      2 * <usize>LAST_MAX * <usize>n) <<
+      2 * <usize>LAST_MAX * <usize>n +
+      <usize>(n / NB + 1) * <usize>(NB * NB)) <<
     3
   );
 }
@@ -170,6 +171,8 @@ export function qr(m: i32, n: i32, a: usize, q: usize, r: usize, work: usize, ge
   const Z = p;
   p += (<usize>LAST_MAX * <usize>n) << 3;
   const Z2 = p;
+  p += (<usize>LAST_MAX * <usize>n) << 3;
+  const Ts = p; // the T of every NB-wide block, kept for forming Q
   memory.copy(W, a, (<usize>m * <usize>n) << 3);
   const rowBytes = (<usize>n) << 3;
 
@@ -192,8 +195,9 @@ export function qr(m: i32, n: i32, a: usize, q: usize, r: usize, work: usize, ge
       st(row, i, 1.0);
       for (let c = i + 1; c < nb; c++) st(row, c, 0.0);
     }
-    formT(Y, len, nb, tj, T, G, gemmWork);
-    applyBlockLeft(P + panelBytes, n, len, n - j0 - nb, Y, T, nb, true, Z, Z2, 0, gemmWork);
+    const Tb = Ts + ((<usize>(j0 / NB) * <usize>(NB * NB)) << 3);
+    formT(Y, len, nb, tj, Tb, G, gemmWork);
+    applyBlockLeft(P + panelBytes, n, len, n - j0 - nb, Y, Tb, nb, true, Z, Z2, 0, gemmWork);
   }
 
   // R: upper trapezoid of the first k rows.
@@ -214,7 +218,11 @@ export function qr(m: i32, n: i32, a: usize, q: usize, r: usize, work: usize, ge
     const len = m - j0;
     const kc = k - j0;
     loadBlock(W, n, j0, len, nb, Y);
-    formT(Y, len, nb, tau + ((<usize>j0) << 3), T, G, gemmWork);
+    let Tb = Ts + ((<usize>(j0 / NB) * <usize>(NB * NB)) << 3);
+    if (j0 == lastStart) {
+      Tb = T;
+      formT(Y, len, nb, tau + ((<usize>j0) << 3), T, G, gemmWork);
+    }
     // Z[:, 0:nb] = Yᵀ·[I; 0] = (top nb×nb of Y)ᵀ.
     for (let rr = 0; rr < nb; rr++) {
       const zr = Z + ((<usize>rr * <usize>kc) << 3);
@@ -226,7 +234,7 @@ export function qr(m: i32, n: i32, a: usize, q: usize, r: usize, work: usize, ge
       len,
       kc,
       Y,
-      T,
+      Tb,
       nb,
       false,
       Z,
