@@ -60,8 +60,11 @@ export interface ExecutorDeps {
   now?: () => number;
   /** Told when the executor starts and stops waiting on delayed I/O (the local pool frees its slot). */
   onWaitChange?: (waiting: boolean) => void;
-  /** True once the client cancelled the job: the executor stops before its next task or invocation. */
-  isCancelled?: (job: string) => boolean;
+  /**
+   * True once the job is over for the backend (cancelled, failed, past its deadline): the executor stops
+   * before its next write, so a job whose keys the client deleted is not written to again.
+   */
+  isJobStopped?: (job: string) => boolean;
 }
 
 export interface InvocationSummary {
@@ -69,8 +72,11 @@ export interface InvocationSummary {
   counters: ExecutorCounters;
   /** Set when the executor died at an injected crash point. */
   crashed?: string;
-  /** Set when the invocation arrived after its job had ended (a late duplicate): nothing was done. */
-  dropped?: 'job-ended';
+  /**
+   * Set when the executor did nothing more for its job: the invocation arrived after the job had ended
+   * (a late duplicate), or the job was stopped while it ran.
+   */
+  dropped?: 'job-ended' | 'job-stopped';
 }
 
 interface LocalValue {
@@ -95,6 +101,11 @@ interface Fetched {
   values: Map<number, Value>;
   /** Inputs found nowhere: recomputed from lineage if the task is to run. */
   missing: number[];
+}
+
+/** Thrown inside an invocation whose job the backend stopped; ends it quietly. */
+class JobStopped extends Error {
+  override readonly name = 'JobStopped';
 }
 
 /** Runs one invocation to completion. Never rejects for task failures: those become `error` events. */
@@ -174,22 +185,23 @@ class Invocation {
         this.#abort.abort(new ExecutorError('DEADLINE_EXCEEDED', `job '${this.#p.job}' passed its deadline`)),
       Math.max(0, this.#deadlineMs - this.#now()),
     );
-    this.#progress.invocationStarted();
+    this.#progress.invocationStarted(this.#p.job, this.#p.config.keyTtlMs);
     try {
       while (this.#queue.length > 0 || this.#holds.length > 0) {
         if (this.#queue.length === 0) {
           await this.#waitForHolds();
           continue;
         }
-        if (this.#deps.isCancelled?.(this.#p.job)) break;
+        this.#ensureRunning();
         await this.#process(this.#queue.pop()!);
         if (this.#holds.length > 0) await this.#checkHolds();
       }
       await Promise.all(this.#background);
     } catch (e) {
-      if (!(e instanceof InjectedCrashError)) throw e;
-      // The container is gone: nothing more is written by this executor.
-      summary.crashed = e.point;
+      if (e instanceof JobStopped) summary.dropped = 'job-stopped';
+      else if (e instanceof InjectedCrashError)
+        summary.crashed = e.point; // nothing more is written
+      else throw e;
     } finally {
       clearInterval(this.#renewTimer);
       clearTimeout(this.#deadlineTimer);
@@ -197,6 +209,11 @@ class Invocation {
       await this.#progress.invocationEnded();
     }
     return summary;
+  }
+
+  /** Stops this executor (JobStopped) when the backend says the job is over; called before every write. */
+  #ensureRunning(): void {
+    if (this.#deps.isJobStopped?.(this.#p.job)) throw new JobStopped();
   }
 
   #count(name: keyof ExecutorCounters, n = 1): void {
@@ -231,7 +248,7 @@ class Invocation {
       }
       await this.#fanOut(info, value);
     } catch (e) {
-      if (e instanceof InjectedCrashError) throw e;
+      if (e instanceof InjectedCrashError || e instanceof JobStopped) throw e;
       await this.#fail(info, e);
     }
   }
@@ -317,6 +334,7 @@ class Invocation {
   // ─── fan-out ───────────────────────────────────────────────────────────────────────────────────────
 
   async #fanOut(info: PlanTask, value: Value | undefined): Promise<void> {
+    this.#ensureRunning();
     const task = info.index;
     const attempt = this.#p.attempt;
     const here = this.#local.get(task);
@@ -381,6 +399,7 @@ class Invocation {
    */
   async #fanInAll(parent: PlanTask, children: PlanTask[]): Promise<(PlanTask | undefined)[]> {
     const one = async (child: PlanTask): Promise<PlanTask | undefined> => {
+      this.#ensureRunning();
       const result = await this.#records.fanIn(child.index, child.deps.indexOf(parent.index), child.inDegree);
       if (result === 'won') return child;
       if (result === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
@@ -416,7 +435,7 @@ class Invocation {
   }
 
   async #invoke(child: PlanTask): Promise<void> {
-    if (this.#deps.isCancelled?.(this.#p.job)) return;
+    this.#ensureRunning();
     const inputs: [number, Uint8Array][] = [];
     let budget = this.#opts.payloadLimitBytes / 2;
     for (const d of child.deps) {
@@ -458,6 +477,7 @@ class Invocation {
   async #persist(task: number): Promise<void> {
     const here = this.#local.get(task);
     if (here === undefined || here.persisted) return;
+    this.#ensureRunning();
     const t0 = this.#now();
     here.frame ??= encodeValue(here.value, { shared: this.#store.kind === 'memory' });
     await this.#records.storeOutput(task, here.frame);
@@ -580,7 +600,8 @@ class Invocation {
   }
 
   async #emit(event: JobEvent): Promise<void> {
-    await this.#store.appendEvent(this.#p.job, encodeEvent(event));
+    this.#ensureRunning();
+    await this.#store.appendEvent(this.#p.job, encodeEvent(event), { ttlMs: this.#p.config.keyTtlMs });
   }
 
   async #renewLeases(): Promise<void> {

@@ -17,6 +17,8 @@ interface JobBuffer {
 
 export class ProgressSink {
   readonly #jobs = new Map<string, JobBuffer>();
+  /** TTL of each job's event stream: the job's key TTL, so a stream never outlives its job's keys. */
+  readonly #ttlMs = new Map<string, number>();
   #active = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
@@ -26,6 +28,8 @@ export class ProgressSink {
     /** Names the host in the events (spans are drawn per host). */
     readonly hostId: string,
     private readonly flushMs: number,
+    /** False for a job the backend stopped: its progress is dropped, nothing is appended for it. */
+    private readonly isLive: (job: string) => boolean = () => true,
   ) {}
 
   #buffer(job: string): JobBuffer {
@@ -51,8 +55,9 @@ export class ProgressSink {
     this.#buffer(job).counters[name] += n;
   }
 
-  invocationStarted(): void {
+  invocationStarted(job: string, keyTtlMs: number): void {
     this.#active++;
+    this.#ttlMs.set(job, keyTtlMs);
   }
 
   /** The last running executor of the host ended: send everything now. */
@@ -65,8 +70,10 @@ export class ProgressSink {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batches = [...this.#jobs].filter(([, b]) => b.dirty);
-    for (const [job] of batches) this.#jobs.delete(job);
+    const batches = [...this.#jobs].filter(([job, b]) => b.dirty && this.isLive(job));
+    this.#jobs.clear();
+    const ttls = new Map(batches.map(([job]) => [job, this.#ttlMs.get(job)]));
+    if (this.#active === 0) this.#ttlMs.clear();
     // A failed append loses progress, not results: the client's watchdog and lease records cover it.
     const send = async (): Promise<void> => {
       await Promise.allSettled(
@@ -80,6 +87,7 @@ export class ProgressSink {
               spans: b.spans,
               counters: b.counters,
             }),
+            { ttlMs: ttls.get(job) },
           ),
         ),
       );

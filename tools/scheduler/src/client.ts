@@ -94,6 +94,8 @@ export interface JobResult {
 
 export class Client {
   #closed = false;
+  /** Second clean-ups of failed jobs, due a lease period after the first. */
+  readonly #laterDeletes = new Map<string, NodeJS.Timeout>();
 
   private constructor(
     readonly store: Store,
@@ -168,11 +170,14 @@ export class Client {
       maxAttempts: options.maxAttempts ?? 3,
       stallMs: options.stallMs ?? 2_000,
       settleMs: Math.max(250, 4 * (this.options.eventFlushMs ?? 50)),
-      ...(options.signal ? { signal: options.signal, onCancel: () => this.pool.cancel(job) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onStop: () => this.pool.stopJob(job),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    let failed = true;
     try {
       const outcome = await run.run();
+      failed = false;
       return {
         outputs: outcome.outputs,
         report: {
@@ -189,14 +194,31 @@ export class Client {
         },
       };
     } finally {
+      this.pool.stopJob(job);
       if (!options.keepKeys) {
-        // The plan goes first: its absence tells late duplicate deliveries that the job is over.
-        await this.store
-          .delete([keys.plan(job)])
-          .then(() => this.store.deleteJob(job))
-          .catch(() => undefined);
+        await this.#deleteJob(job);
+        // A failed job's executors may have been between their last check and a write when the keys
+        // went: delete once more after they have all noticed (a lease period), or at close().
+        if (failed) this.#deleteLater(job, resolved.leaseMs);
       }
     }
+  }
+
+  /** The plan goes first: its absence tells late duplicate deliveries that the job is over. */
+  async #deleteJob(job: string): Promise<void> {
+    await this.store
+      .delete([keys.plan(job)])
+      .then(() => this.store.deleteJob(job))
+      .catch(() => undefined);
+  }
+
+  #deleteLater(job: string, afterMs: number): void {
+    const timer = setTimeout(() => {
+      this.#laterDeletes.delete(job);
+      void this.#deleteJob(job);
+    }, afterMs);
+    timer.unref();
+    this.#laterDeletes.set(job, timer);
   }
 
   /** Statistics of the backend (invocations delivered, duplicates, crashes). */
@@ -207,7 +229,11 @@ export class Client {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.pool.close();
+    await this.pool.close(); // no executor writes after this
+    const pending = [...this.#laterDeletes.keys()];
+    for (const timer of this.#laterDeletes.values()) clearTimeout(timer);
+    this.#laterDeletes.clear();
+    await Promise.all(pending.map((job) => this.#deleteJob(job)));
     if (this.ownsStore) await this.store.close();
   }
 }

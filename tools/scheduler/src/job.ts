@@ -52,8 +52,11 @@ export interface JobRunOptions {
    */
   settleMs: number;
   signal?: AbortSignal;
-  /** Tells the backend to drop the job's queued invocations and stop its executors. */
-  onCancel?: () => void;
+  /**
+   * Tells the backend the job is over: drop its queued invocations, stop its executors before their next
+   * write. Called as soon as the job fails (error, deadline, cancel, retries exhausted).
+   */
+  onStop?: () => void;
   onProgress?: (p: JobProgress) => void;
 }
 
@@ -122,10 +125,7 @@ export class JobRun {
     });
     finished.catch(() => undefined); // awaited below; this only marks an early rejection as handled
     const { signal } = this.#o;
-    const onAbort = (): void => {
-      this.#o.onCancel?.();
-      this.#fail(new JobCancelledError(this.#o.job));
-    };
+    const onAbort = (): void => this.#fail(new JobCancelledError(this.#o.job));
     signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = setTimeout(
       () => this.#fail(this.#deadlineError()),
@@ -162,6 +162,7 @@ export class JobRun {
   #fail(error: Error): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#o.onStop?.();
     this.#reject(error);
   }
 

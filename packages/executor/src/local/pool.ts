@@ -131,9 +131,12 @@ export class LocalPool implements Invoker {
     return Promise.resolve();
   }
 
-  /** Stops a job: its queued and future invocations are dropped, its executors stop at the next task. */
-  cancel(job: string): void {
-    for (const t of this.#threads) t.worker.postMessage({ type: 'cancel', job } satisfies ToWorker);
+  /**
+   * Stops a job: its queued and future invocations are dropped and its running executors stop before
+   * their next write (so nothing recreates the keys the client deletes).
+   */
+  stopJob(job: string): void {
+    for (const t of this.#threads) t.worker.postMessage({ type: 'stop', job } satisfies ToWorker);
   }
 
   async close(): Promise<void> {

@@ -19,8 +19,8 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'invoke'; payloads: Uint8Array[] }
-  /** The job was cancelled: drop its queued invocations, start no new tasks or invocations for it. */
-  | { type: 'cancel'; job: string }
+  /** The job is over (cancelled, failed, ended): drop its invocations, write nothing more for it. */
+  | { type: 'stop'; job: string }
   | { type: 'close' };
 
 export type Ended =

@@ -25,7 +25,15 @@ getKernels().catch(() => undefined);
 const store: Store = init.storePort ? connectMemoryStore(init.storePort) : await openStore(init.storeUrl!);
 const ops = createOpRegistry();
 const plans = new PlanCache(store);
-const progress = new ProgressSink(store, `w${init.workerIndex}`, init.eventFlushMs);
+/** Jobs the client stopped (cancelled, failed, ended): their invocations are dropped, their executors stop. */
+const stopped = new Set<string>();
+const MAX_STOPPED_JOBS = 10_000;
+const progress = new ProgressSink(
+  store,
+  `w${init.workerIndex}`,
+  init.eventFlushMs,
+  (job) => !stopped.has(job),
+);
 
 let outInvokes: Uint8Array[] = [];
 let outEnded: Ended[] = [];
@@ -48,7 +56,6 @@ const invoker = {
   },
 };
 
-const cancelled = new Set<string>();
 let running = 0;
 let sequence = 0;
 const waiting: Uint8Array[] = [];
@@ -71,7 +78,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
   };
   try {
     const payload = decodePayload(bytes);
-    if (cancelled.has(payload.job)) {
+    if (stopped.has(payload.job)) {
       send(undefined, { job: payload.job, counters: emptyCounters() });
       return;
     }
@@ -82,7 +89,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
       plans,
       progress,
       executorId: `w${init.workerIndex}.${++sequence}`,
-      isCancelled: (job) => cancelled.has(job),
+      isJobStopped: (job) => stopped.has(job),
       // A waiting executor gives its slot to queued work and takes one back when it resumes.
       onWaitChange: (isWaiting) => {
         if (isWaiting) release();
@@ -109,8 +116,10 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'invoke') {
     waiting.push(...m.payloads);
     pump();
-  } else if (m.type === 'cancel') {
-    cancelled.add(m.job);
+  } else if (m.type === 'stop') {
+    stopped.add(m.job);
+    // Remember the most recent jobs only: a late copy of an older job still meets its deleted plan.
+    if (stopped.size > MAX_STOPPED_JOBS) stopped.delete(stopped.values().next().value!);
   } else if (m.type === 'close') {
     void store.close().finally(() => {
       post({ type: 'closed' });
