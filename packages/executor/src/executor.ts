@@ -114,9 +114,13 @@ export async function runInvocation(
   deps: ExecutorDeps,
 ): Promise<InvocationSummary> {
   // A copy delivered after the job ended (Lambda may deliver an event twice, minutes apart) must neither
-  // recompute nor recreate keys: the client deletes the job's plan when the job ends, so its absence is
-  // the job's tombstone. One read per invocation, before any write.
-  if (!(await deps.store.exists(keys.plan(payload.job)))) {
+  // recompute nor recreate keys. A host the client can tell (the local pool stops every job that ends)
+  // knows it already; elsewhere the job's plan is its tombstone: the client deletes it first when the
+  // job ends, so one read per invocation, before any write, tells.
+  const ended = deps.isJobStopped
+    ? deps.isJobStopped(payload.job)
+    : !(await deps.store.exists(keys.plan(payload.job)));
+  if (ended) {
     deps.plans.forget(payload.job);
     return { job: payload.job, counters: emptyCounters(), dropped: 'job-ended' };
   }
