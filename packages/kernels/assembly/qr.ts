@@ -19,10 +19,11 @@ const NB: i32 = 16;
  * reflectors remain: a GEMM update of a few trailing columns costs more than it saves. */
 const LAST_MAX: i32 = 32;
 
-/** Bytes of workspace qr needs: a copy of A, three vectors of length n, and the blocked buffers. */
-export function qrWorkspaceBytes(m: i32, n: i32): usize {
+/** Bytes of workspace qr needs: a copy of A (unless it may be overwritten), three vectors of length n,
+ * and the blocked buffers. */
+export function qrWorkspaceBytes(m: i32, n: i32, overwriteA: i32): usize {
   return (
-    (<usize>m * <usize>n +
+    ((overwriteA != 0 ? 0 : <usize>m * <usize>n) +
       3 * <usize>n +
       4 +
       <usize>m * <usize>LAST_MAX +
@@ -148,14 +149,25 @@ function finalPanelStart(k: i32): i32 {
 }
 
 /**
- * Factor a (m×n, left untouched) into r (k×n) and, unless q is 0, q (m×k). Returns 0. `work` has
- * qrWorkspaceBytes(m, n), `gemmWork` gemmWorkspaceBytes(). After the call, work[0 : m·n] holds the
- * reflectors below the diagonal (LAPACK layout) and work[m·n : m·n+n] holds τ.
+ * Factor a (m×n) into r (k×n) and, unless q is 0, q (m×k). Returns 0. a is left untouched unless
+ * overwriteA is non-zero, in which case it is factored in place (the host passes a staged copy) and
+ * ends up holding R above and the reflectors below the diagonal (LAPACK layout); otherwise the first
+ * m·n values of `work` do. `work` has qrWorkspaceBytes(m, n, overwriteA), `gemmWork`
+ * gemmWorkspaceBytes().
  */
-export function qr(m: i32, n: i32, a: usize, q: usize, r: usize, work: usize, gemmWork: usize): i32 {
+export function qr(
+  m: i32,
+  n: i32,
+  a: usize,
+  q: usize,
+  r: usize,
+  work: usize,
+  gemmWork: usize,
+  overwriteA: i32,
+): i32 {
   const k = min(m, n);
-  const W = work;
-  let p = W + ((<usize>m * <usize>n) << 3);
+  const W = overwriteA != 0 ? a : work;
+  let p = overwriteA != 0 ? work : W + ((<usize>m * <usize>n) << 3);
   const tau = p;
   p += (<usize>n) << 3;
   const g = p;
@@ -173,7 +185,7 @@ export function qr(m: i32, n: i32, a: usize, q: usize, r: usize, work: usize, ge
   const Z2 = p;
   p += (<usize>LAST_MAX * <usize>n) << 3;
   const Ts = p; // the T of every NB-wide block, kept for forming Q
-  memory.copy(W, a, (<usize>m * <usize>n) << 3);
+  if (W != a) memory.copy(W, a, (<usize>m * <usize>n) << 3);
   const rowBytes = (<usize>n) << 3;
 
   const lastStart = finalPanelStart(k);

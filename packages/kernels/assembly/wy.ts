@@ -9,19 +9,13 @@ import { gemm } from './gemm';
 // scratch for the Gram matrix Yᵀ·Y.
 export function formT(Y: usize, len: i32, nb: i32, tau: usize, T: usize, G: usize, gemmWork: usize): void {
   gemm(1, 0, nb, nb, len, 1.0, Y, nb, Y, nb, 0.0, G, nb, gemmWork);
-  formTFromGram(G, nb, nb, tau, T);
-}
-
-// The same T from a Gram matrix Yᵀ·Y already at hand (G with leading dimension ldg; only its strict
-// upper triangle is read).
-function formTFromGram(G: usize, ldg: i32, nb: i32, tau: usize, T: usize): void {
   memory.fill(T, 0, (<usize>(nb * nb)) << 3);
   for (let c = 0; c < nb; c++) {
     const tc = ld(tau, c);
     st(T, c * nb + c, tc);
     for (let r = 0; r < c; r++) {
       let acc = 0.0;
-      for (let q = r; q < c; q++) acc += ld(T, r * nb + q) * ld(G, q * ldg + c);
+      for (let q = r; q < c; q++) acc += ld(T, r * nb + q) * ld(G, q * nb + c);
       st(T, r * nb + c, -tc * acc);
     }
   }

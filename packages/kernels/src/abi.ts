@@ -58,9 +58,18 @@ export interface KernelExports {
     mean: number,
     std: number,
   ): void;
-  qrWorkspaceBytes(m: number, n: number): number;
-  /** q = 0: R only. */
-  qr(m: number, n: number, a: number, q: number, r: number, work: number, gemmWork: number): number;
+  qrWorkspaceBytes(m: number, n: number, overwriteA: number): number;
+  /** q = 0: R only; overwriteA ≠ 0: a (a staged copy) is factored in place. */
+  qr(
+    m: number,
+    n: number,
+    a: number,
+    q: number,
+    r: number,
+    work: number,
+    gemmWork: number,
+    overwriteA: number,
+  ): number;
   svdWorkspaceBytes(m: number, n: number): number;
   svd(
     m: number,

@@ -583,7 +583,9 @@ export class Kernels {
     checkDim(routine, 'm', m);
     checkDim(routine, 'n', n);
     const k = Math.min(m, n);
-    const work = this.#x.qrWorkspaceBytes(m, n) >>> 0;
+    // A Float64Array is staged into a copy that belongs to this call, so the kernel may factor it in place.
+    const overwrite = a instanceof Float64Array ? 1 : 0;
+    const work = this.#x.qrWorkspaceBytes(m, n, overwrite) >>> 0;
     const outBytes = (wantQ && !outQ ? m * k * 8 : 0) + (outR ? 0 : k * n * 8);
     this.#reserve(routine, Kernels.#inBytes([a]) + outBytes + work);
     const temps: number[] = [];
@@ -593,7 +595,8 @@ export class Kernels {
       const q = wantQ ? this.#out(routine, m * k, outQ, temps) : 0;
       const r = this.#out(routine, k * n, outR, temps);
       const w = this.#scratch(routine, work, temps);
-      if (k > 0) this.#run(routine, () => this.#x.qr(m, n, sa.ptr, q, r, w, this.#gemmWork));
+      const inPlace = sa.temp ? overwrite : 0;
+      if (k > 0) this.#run(routine, () => this.#x.qr(m, n, sa.ptr, q, r, w, this.#gemmWork, inPlace));
       return {
         q: wantQ ? this.#result(q, m * k, outQ) : undefined,
         r: this.#result(r, k * n, outR),

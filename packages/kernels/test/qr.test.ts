@@ -129,4 +129,20 @@ describe.each(['simd128', 'relaxed'] as const)('qr (%s build)', (variant) => {
     k.free(r);
     k.free(r2);
   });
+
+  it('leaves its input untouched (Float64Array and F64Buffer inputs)', () => {
+    const k = builds[variant];
+    const a = randomMatrix(200, 60, 4);
+    const copy = Float64Array.from(a);
+    const buf = k.fromArray(a);
+    const fromArray = k.qr(a, 200, 60);
+    const fromBuffer = k.qr(buf, 200, 60);
+    const rOnly = k.qrR(buf, 200, 60);
+    expect(R.maxAbsDiffRef(a, copy)).toBe(0);
+    expect(R.maxAbsDiffRef(buf.view, copy)).toBe(0);
+    expect(R.maxAbsDiffRef(fromArray.q, fromBuffer.q)).toBe(0);
+    expect(R.maxAbsDiffRef(fromArray.r, fromBuffer.r)).toBe(0);
+    expect(R.maxAbsDiffRef(rOnly, fromBuffer.r)).toBe(0);
+    k.free(buf);
+  });
 });
