@@ -38,6 +38,7 @@ def main():
     a = load("qr_a", (m, n))
     out["qr"] = best(lambda: np.linalg.qr(a, mode="reduced"), 7)
     out["qr_r"] = best(lambda: np.linalg.qr(a, mode="r"), 7)
+    out["svd_tall"] = best(lambda: np.linalg.svd(a, full_matrices=False), 5)
     for n in spec["svd"]:
         a = load(f"svd_a_{n}", (n, n))
         out[f"svd_{n}"] = best(lambda: np.linalg.svd(a, full_matrices=False), 5 if n >= 500 else 20)

@@ -198,6 +198,18 @@ async function main(): Promise<void> {
     );
   }
 
+  // SVD of the QR block shape (tall: the QR-first path).
+  const [svdTallS, svdTallR] = both((k) => {
+    const A = k.fromArray(qa);
+    const u = k.alloc(qm * qn);
+    const s = k.alloc(qn);
+    const vt = k.alloc(qn * qn);
+    const t = bestMs(() => k.svd(A, qm, qn, { u, s, vt }), 5);
+    for (const buf of [A, u, s, vt]) k.free(buf);
+    return t;
+  });
+  console.log(`svd ${qm}×${qn}: simd128 ${svdTallS.toFixed(1)} ms, relaxed ${svdTallR.toFixed(1)} ms`);
+
   // SVC predict (RBF, gamma 'scale', C = 1), model fit on 1,000 rows of 20 features.
   const train = svcData(simd, SVC.n, SVC.d, 5);
   const test = svcData(simd, SVC.rows, SVC.d, 6);
@@ -296,6 +308,18 @@ async function main(): Promise<void> {
       target: 'within 3× of numpy',
     });
   }
+  rows.push({
+    kernel: 'svd',
+    size: `${qm}×${qn}`,
+    unit: 'ms',
+    simd128: svdTallS,
+    relaxed: svdTallR,
+    plain: undefined,
+    baseline: py.svd_tall === undefined ? undefined : py.svd_tall * 1e3,
+    baselineName: 'numpy',
+    higherIsBetter: false,
+    target: '',
+  });
   rows.push({
     kernel: 'svc predict',
     size: `${SVC.rows} rows, d=${SVC.d}, ${model.nSV} SV`,

@@ -161,6 +161,13 @@ function lengthOf(x: F64Input): number {
   return x.length;
 }
 
+/**
+ * svd takes the QR-first path (see Kernels#svdViaQr) when max(m, n) ≥ this × min(m, n). Measured
+ * (relaxed build, direct vs QR-first): 200×100 2.8 vs 2.5 ms, 1000×500 263 vs 225 ms, 2000×100 21 vs
+ * 12 ms, 10000×100 123 vs 53 ms; below 2× the direct bidiagonalisation is as fast.
+ */
+const SVD_QR_FIRST_RATIO = 2;
+
 export class Kernels {
   readonly #x: KernelExports;
   /** The build in use: 'relaxed' (fused multiply-add) or 'simd128'. */
@@ -621,6 +628,7 @@ export class Kernels {
     checkDim(routine, 'n', n);
     const k = Math.min(m, n);
     const big = Math.max(m, n);
+    if (k > 0 && big >= SVD_QR_FIRST_RATIO * k) return this.#svdViaQr(a, m, n, out);
     this.#reserve(
       routine,
       Kernels.#inBytes([a]) +
@@ -646,6 +654,82 @@ export class Kernels {
         u: this.#result(u, m * k, out?.u),
         s: this.#result(s, k, out?.s),
         vt: this.#result(vt, k * n, out?.vt),
+      };
+    } finally {
+      this.#release(temps);
+    }
+  }
+
+  /**
+   * SVD of an elongated input through a QR first (as LAPACK's dgesdd does for m ≫ n): the tall
+   * orientation X (M×N: A, or Aᵀ when A is wide) = Q·R, the SVD of the small R, then one GEMM with Q.
+   *   tall: A = Q·R, R = U_R·S·Vt  →  U = Q·U_R, Vt = Vt
+   *   wide: Aᵀ = Q·R, Rᵀ = U_s·S·V_sᵀ  →  U = U_s, Vt = V_sᵀ·Qᵀ
+   * The blocked QR and the GEMM are much faster than bidiagonalising the whole M×N matrix row by row.
+   */
+  #svdViaQr(
+    a: F64Input,
+    m: number,
+    n: number,
+    out: { readonly u: F64Buffer; readonly s: F64Buffer; readonly vt: F64Buffer } | undefined,
+  ): SvdResult {
+    const routine = 'svd';
+    const tall = m >= n;
+    const M = Math.max(m, n);
+    const N = Math.min(m, n);
+    const qrWork = this.#x.qrWorkspaceBytes(M, N, 1) >>> 0;
+    const svdWork = this.#x.svdWorkspaceBytes(N, N) >>> 0;
+    this.#reserve(
+      routine,
+      Kernels.#inBytes([a]) +
+        (out ? 0 : (2 * M * N + N) * 8) +
+        (tall ? 0 : M * N * 8) +
+        (M * N + 3 * N * N) * 8 +
+        qrWork +
+        svdWork,
+    );
+    const temps: number[] = [];
+    try {
+      const sa = this.#stage(routine, 'a', a, m * n, temps);
+      this.#checkFinite(routine, 'a', sa.ptr, m * n);
+      const u = this.#out(routine, m * N, out?.u, temps);
+      const s = this.#out(routine, N, out?.s, temps);
+      const vt = this.#out(routine, N * n, out?.vt, temps);
+      // X: the tall orientation, in a copy this call owns (factored in place).
+      let x = sa.ptr;
+      let overwrite = sa.temp ? 1 : 0;
+      if (!tall) {
+        x = this.#scratch(routine, M * N * 8, temps);
+        overwrite = 1;
+      }
+      const q = this.#scratch(routine, M * N * 8, temps);
+      const r = this.#scratch(routine, N * N * 8, temps);
+      const r2 = this.#scratch(routine, N * N * 8, temps);
+      const small = this.#scratch(routine, N * N * 8, temps);
+      const wq = this.#scratch(routine, overwrite ? qrWork : this.#x.qrWorkspaceBytes(M, N, 0) >>> 0, temps);
+      const ws = this.#scratch(routine, svdWork, temps);
+      const gw = this.#gemmWork;
+      const status = this.#run(routine, () => {
+        if (!tall) this.#x.transpose(m, n, sa.ptr, x);
+        this.#x.qr(M, N, x, q, r, wq, gw, overwrite);
+        if (tall) {
+          // R = U_R·S·Vt; U = Q·U_R.
+          const st = this.#x.svd(N, N, r, small, s, vt, ws, gw);
+          this.#x.gemm(0, 0, M, N, N, 1, q, N, small, N, 0, u, N, gw);
+          return st;
+        }
+        // Rᵀ = U·S·V_sᵀ; Vt = V_sᵀ·Qᵀ.
+        this.#x.transpose(N, N, r, r2);
+        const st = this.#x.svd(N, N, r2, u, s, small, ws, gw);
+        this.#x.gemm(0, 1, N, M, N, 1, small, N, q, N, 0, vt, M, gw);
+        return st;
+      });
+      if (status !== 0)
+        throw new ConvergenceError(`svd: the bidiagonal QR iteration did not converge for a ${m}×${n} input`);
+      return {
+        u: this.#result(u, m * N, out?.u),
+        s: this.#result(s, N, out?.s),
+        vt: this.#result(vt, N * n, out?.vt),
       };
     } finally {
       this.#release(temps);

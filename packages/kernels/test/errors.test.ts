@@ -59,6 +59,9 @@ describe('errors', () => {
     big[2500] = NaN;
     expect((thrown(() => k.qr(big, 1000, 3)) as NonFiniteInputError).index).toBe(2500);
     expect((thrown(() => k.qrR(big, 1000, 3)) as NonFiniteInputError).index).toBe(2500);
+    const e2 = thrown(() => k.svd(big, 1000, 3)); // the QR-first path names svd
+    expect((e2 as NonFiniteInputError).index).toBe(2500);
+    expect(e2.message).toMatch(/^svd/);
   });
 
   it('invalid options get InvalidArgumentError', () => {

@@ -1,7 +1,7 @@
 // SVD (Golub–Kahan–Reinsch): U·S·Vt ≈ A, orthonormal U columns and Vt rows, S descending and
 // non-negative, singular values of constructed matrices, and agreement with the reference one-sided
 // Jacobi SVD. Tolerances: 1e-12 relative to ‖A‖ for reconstruction and singular values, 1e-12 for
-// orthonormality.
+// orthonormality. Shapes with max(m, n) ≥ 2·min(m, n) exercise the QR-first path.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKernels, reference as R, type Kernels } from '../src/index.js';
 import { orthonormalityError, randomMatrix, reconstruct } from './helpers.js';
@@ -27,6 +27,9 @@ describe('svd', () => {
     [100, 100],
     [1, 6],
     [6, 1],
+    [600, 40], // elongated (max ≥ 2·min): the QR-first path, blocked QR
+    [40, 500],
+    [200, 100],
   ] as [number, number][])(
     '%i×%i random: reconstruction, orthogonality, order, agreement with Jacobi',
     (m, n) => {
@@ -78,6 +81,32 @@ describe('svd', () => {
     expect(s[1] as number).toBeGreaterThan(1e-3);
     expect(orthonormalityError(u, m, n)).toBeLessThanOrEqual(1e-12);
     expect(R.maxAbsDiffRef(reconstruct(u, s, vt, m, n, n), a)).toBeLessThanOrEqual(1e-13);
+  });
+
+  it('elongated inputs (QR-first path): rank 3 of 300×50 and its transpose, into caller buffers', () => {
+    const m = 300;
+    const n = 50;
+    const a = R.matmulRef(randomMatrix(m, 3, 12), m, 3, randomMatrix(3, n, 13), n);
+    const ref = R.svdRef(a, m, n);
+    for (const [rows, cols, x] of [
+      [m, n, a],
+      [n, m, R.transposeRef(a, m, n)],
+    ] as [number, number, Float64Array][]) {
+      const u = k.alloc(rows * n);
+      const s = k.alloc(n);
+      const vt = k.alloc(n * cols);
+      k.svd(x, rows, cols, { u, s, vt });
+      const sv = s.view.slice();
+      expect(R.maxAbsDiffRef(sv, ref.s)).toBeLessThanOrEqual(1e-12 * (sv[0] as number));
+      for (let i = 3; i < n; i++) expect(sv[i] as number).toBeLessThanOrEqual(1e-13 * (sv[0] as number));
+      expect(orthonormalityError(u.view.slice(), rows, n)).toBeLessThanOrEqual(1e-12);
+      expect(orthonormalityError(R.transposeRef(vt.view.slice(), n, cols), cols, n)).toBeLessThanOrEqual(
+        1e-12,
+      );
+      const back = reconstruct(u.view.slice(), sv, vt.view.slice(), rows, n, cols);
+      expect(R.maxAbsDiffRef(back, x)).toBeLessThanOrEqual(1e-12 * (sv[0] as number));
+      for (const b of [u, s, vt]) k.free(b);
+    }
   });
 
   it('the zero matrix has zero singular values and orthonormal factors', () => {
