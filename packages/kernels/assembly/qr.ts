@@ -151,8 +151,8 @@ function finalPanelStart(k: i32): i32 {
 /**
  * Factor a (m×n) into r (k×n) and, unless q is 0, q (m×k). Returns 0. a is left untouched unless
  * overwriteA is non-zero, in which case it is factored in place (the host passes a staged copy) and
- * ends up holding R above and the reflectors below the diagonal (LAPACK layout); otherwise the first
- * m·n values of `work` do. `work` has qrWorkspaceBytes(m, n, overwriteA), `gemmWork`
+ * ends up holding R above and, when q is formed, the reflectors below the diagonal (LAPACK layout);
+ * otherwise the first m·n values of `work` do. `work` has qrWorkspaceBytes(m, n, overwriteA), `gemmWork`
  * gemmWorkspaceBytes().
  */
 export function qr(
@@ -201,7 +201,9 @@ export function qr(
     const panelBytes = (<usize>nb) << 3;
     for (let i = 0; i < len; i++) memory.copy(Y + <usize>i * panelBytes, P + <usize>i * rowBytes, panelBytes);
     factorPanel(Y, nb, len, nb, nb, tj, g, w);
-    for (let i = 0; i < len; i++) memory.copy(P + <usize>i * rowBytes, Y + <usize>i * panelBytes, panelBytes);
+    // Back to W: R's rows always; the reflectors below only when Q will be formed from them.
+    const back = q == 0 ? nb : len;
+    for (let i = 0; i < back; i++) memory.copy(P + <usize>i * rowBytes, Y + <usize>i * panelBytes, panelBytes);
     for (let i = 0; i < nb; i++) {
       const row = Y + <usize>i * panelBytes;
       st(row, i, 1.0);
