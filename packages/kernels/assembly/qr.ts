@@ -203,7 +203,8 @@ export function qr(
     factorPanel(Y, nb, len, nb, nb, tj, g, w);
     // Back to W: R's rows always; the reflectors below only when Q will be formed from them.
     const back = q == 0 ? nb : len;
-    for (let i = 0; i < back; i++) memory.copy(P + <usize>i * rowBytes, Y + <usize>i * panelBytes, panelBytes);
+    for (let i = 0; i < back; i++)
+      memory.copy(P + <usize>i * rowBytes, Y + <usize>i * panelBytes, panelBytes);
     for (let i = 0; i < nb; i++) {
       const row = Y + <usize>i * panelBytes;
       st(row, i, 1.0);

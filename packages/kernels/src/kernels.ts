@@ -162,6 +162,26 @@ function lengthOf(x: F64Input): number {
 }
 
 /**
+ * qr's workspace in bytes, as `qrWorkspaceBytes` in assembly/qr.ts computes it (kept in step with it),
+ * but in doubles: the wasm function works in 32-bit arithmetic and would wrap for shapes past 4 GiB,
+ * which must be rejected before anything is allocated.
+ */
+function qrWorkspaceBytes(m: number, n: number, overwriteA: boolean): number {
+  const nb = 16;
+  const lastMax = 32;
+  return (
+    ((overwriteA ? 0 : m * n) +
+      3 * n +
+      4 +
+      m * lastMax +
+      2 * lastMax * lastMax +
+      2 * lastMax * n +
+      (Math.floor(n / nb) + 1) * nb * nb) *
+    8
+  );
+}
+
+/**
  * svd takes the QR-first path (see Kernels#svdViaQr) when max(m, n) ≥ this × min(m, n). Measured
  * (relaxed build, direct vs QR-first): 200×100 2.8 vs 2.5 ms, 1000×500 263 vs 225 ms, 2000×100 21 vs
  * 12 ms, 10000×100 123 vs 53 ms; below 2× the direct bidiagonalisation is as fast.
@@ -592,9 +612,9 @@ export class Kernels {
     const k = Math.min(m, n);
     // A Float64Array is staged into a copy that belongs to this call, so the kernel may factor it in place.
     const overwrite = a instanceof Float64Array ? 1 : 0;
-    const work = this.#x.qrWorkspaceBytes(m, n, overwrite) >>> 0;
     const outBytes = (wantQ && !outQ ? m * k * 8 : 0) + (outR ? 0 : k * n * 8);
-    this.#reserve(routine, Kernels.#inBytes([a]) + outBytes + work);
+    this.#reserve(routine, Kernels.#inBytes([a]) + outBytes + qrWorkspaceBytes(m, n, overwrite === 1));
+    const work = this.#x.qrWorkspaceBytes(m, n, overwrite) >>> 0;
     const temps: number[] = [];
     try {
       const sa = this.#stage(routine, 'a', a, m * n, temps);
@@ -677,17 +697,17 @@ export class Kernels {
     const tall = m >= n;
     const M = Math.max(m, n);
     const N = Math.min(m, n);
-    const qrWork = this.#x.qrWorkspaceBytes(M, N, 1) >>> 0;
-    const svdWork = this.#x.svdWorkspaceBytes(N, N) >>> 0;
     this.#reserve(
       routine,
       Kernels.#inBytes([a]) +
         (out ? 0 : (2 * M * N + N) * 8) +
         (tall ? 0 : M * N * 8) +
         (M * N + 3 * N * N) * 8 +
-        qrWork +
-        svdWork,
+        qrWorkspaceBytes(M, N, false) +
+        (2 * N * N + N * N + 14 * N + 16 + 96 * N + 2048) * 8,
     );
+    const qrWork = this.#x.qrWorkspaceBytes(M, N, 1) >>> 0;
+    const svdWork = this.#x.svdWorkspaceBytes(N, N) >>> 0;
     const temps: number[] = [];
     try {
       const sa = this.#stage(routine, 'a', a, m * n, temps);

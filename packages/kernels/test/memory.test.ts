@@ -83,6 +83,15 @@ describe('memory', () => {
       expect((e as WasmMemoryLimitError).code).toBe('KERNELS_MEMORY_LIMIT');
       expect((e as WasmMemoryLimitError).message).toMatch(/matmul/);
     }
+    // qr, qrR and the QR-first svd too (their wasm-side workspace sizes would wrap at 32 bits).
+    for (const run of [
+      () => k.qr(a, 100_000, 10_000),
+      () => k.qrR(a, 1_000_000, 600),
+      () => k.svd(a, 1_000_000, 600),
+      () => k.svd(a, 600, 1_000_000),
+    ]) {
+      expect(run).toThrow(WasmMemoryLimitError);
+    }
     k.free(a);
     expect(k.memoryBytes).toBe(before);
   });
