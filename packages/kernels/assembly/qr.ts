@@ -5,7 +5,7 @@
 // by three GEMMs. The unblocked panel factorisation is reorganised for row-major storage so that every
 // reflector costs ONE streaming pass over the panel rows: while row i is updated by reflector j, the
 // quantities reflector j+1 needs (the squared tail of column j+1 and g = Σ_i x_i·row_i) are accumulated
-// from the freshly updated row. The last panel (at most NB columns of reflectors) is factored in place
+// from the freshly updated row. The last panel (at most LAST_MAX reflectors) is factored in place
 // together with every column right of it. Thin Q is formed backward a block at a time (dorgqr): block b
 // maps Q[j0:, j0:] to (I − Y·T·Yᵀ)·Q[j0:, j0:], and since Q[j0:, j0:j0+nb] is still [I; 0] at that
 // point, Yᵀ·Q for those columns is the top nb×nb of Yᵀ and needs no GEMM. The R-only entry skips Q.
