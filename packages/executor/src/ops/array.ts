@@ -117,44 +117,12 @@ function cut(
   return out;
 }
 
-/** Rows per cache-sized panel of the in-block TSQR: about 800 kB of f64, at least twice the width. */
-const PANEL_ELEMENTS = 100_000;
-
 /**
- * QR of one block. A tall block is itself split into cache-sized row panels (TSQR inside the block:
- * a QR per panel, a QR of the stacked panel R's, then Q = panel Q · its slice of Q2 through GEMM): each
- * Householder sweep then streams through L2 instead of memory. Measured on 10,000 × 100: 64 ms for Q and
- * R, 51 ms for R alone, against 75 ms for one unblocked QR.
+ * QR of one block: the kernels' blocked Householder QR (compact WY through GEMM), or R alone when Q is
+ * not needed (TSQR's first level without U, SVD without U).
  */
 function blockQr(k: Kernels, x: Block, computeQ: boolean): { q?: Float64Array; r: Float64Array } {
-  const { rows, cols } = x;
-  const panelRows = Math.max(2 * cols, Math.floor(PANEL_ELEMENTS / Math.max(1, cols)));
-  if (rows < 2 * panelRows) {
-    const { q, r } = k.qr(x.data, rows, cols);
-    return computeQ ? { q, r } : { r };
-  }
-  // A copy: kernel calls below may grow wasm memory, which would detach a view of a generated block.
-  const all = x.data instanceof Float64Array ? x.data : x.data.view.slice();
-  const panels = Math.floor(rows / panelRows); // the last panel takes the remainder
-  const stacked = new Float64Array(panels * cols * cols);
-  const panelQ: Float64Array[] = [];
-  for (let p = 0; p < panels; p++) {
-    const r0 = p * panelRows;
-    const r1 = p === panels - 1 ? rows : r0 + panelRows;
-    const { q, r } = k.qr(all.subarray(r0 * cols, r1 * cols), r1 - r0, cols);
-    stacked.set(r, p * cols * cols);
-    if (computeQ) panelQ.push(q);
-  }
-  const top = k.qr(stacked, panels * cols, cols);
-  if (!computeQ) return { r: top.r };
-  const q = new Float64Array(rows * cols);
-  for (let p = 0; p < panels; p++) {
-    const r0 = p * panelRows;
-    const r1 = p === panels - 1 ? rows : r0 + panelRows;
-    const q2 = top.q.subarray(p * cols * cols, (p + 1) * cols * cols);
-    q.set(k.matmul(panelQ[p]!, r1 - r0, cols, q2, cols), r0 * cols);
-  }
-  return { q, r: top.r };
+  return computeQ ? k.qr(x.data, x.rows, x.cols) : { r: k.qrR(x.data, x.rows, x.cols) };
 }
 
 /** TSQR's reduction: QR of the stacked R factors, then (optionally) the SVD of the final R. */
