@@ -1,6 +1,7 @@
 // Per-connection command batching. Every command costs a socket write (a system call) when sent on its
 // own, and with many executors sharing one connection per shard those writes dominated the client's CPU.
-// Commands issued in one tick are queued and sent as one pipeline: one write, replies in order. A lone
+// Commands issued in one turn of the event loop (flushed at setImmediate, after the I/O callbacks that
+// woke several executors have all run) are queued and sent as one pipeline: one write, replies in order. A lone
 // command is sent directly. Order on the connection is the order of the calls, as without batching.
 // (ioredis' own enableAutoPipelining does not handle the generic `call` / `callBuffer` used here.)
 import type { ChainableCommander, Redis } from 'ioredis';
@@ -34,7 +35,7 @@ export class BatchingTarget implements CommandTarget {
   #enqueue(buffer: boolean, command: string, raw: (CommandArg | CommandArg[])[]): Promise<unknown> {
     const args = raw.length === 1 && Array.isArray(raw[0]) ? raw[0] : (raw as CommandArg[]);
     return new Promise((resolve, reject) => {
-      if (this.#queue.push({ buffer, command, args, resolve, reject }) === 1) queueMicrotask(this.#flush);
+      if (this.#queue.push({ buffer, command, args, resolve, reject }) === 1) setImmediate(this.#flush);
     });
   }
 
