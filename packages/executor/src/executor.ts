@@ -299,6 +299,16 @@ class Invocation {
       values.set(d, value);
       this.#local.set(d, { value, bytes: valueBytes(value), persisted: true });
     }
+    if (missing.length > 0 && info.inDegree > 1) {
+      // Small inputs travel in this task's fan-in record, not under their own keys.
+      this.#absorb(info, await this.#records.carriedInputs(info.index));
+      for (let i = missing.length - 1; i >= 0; i--) {
+        const here = this.#local.get(missing[i]!);
+        if (here === undefined) continue;
+        values.set(missing[i]!, here.value);
+        missing.splice(i, 1);
+      }
+    }
     this.#count('bytesRead', bytes);
     this.#span(info.index, 'fetch', t0, bytes);
     return { values, missing };
@@ -367,9 +377,11 @@ class Invocation {
     if (large && this.#opts.delayedIo) {
       for (const child of toFanIn) {
         const position = child.deps.indexOf(task);
-        const result = await this.#records.hold(child.index, position, child.inDegree);
-        if (result === 'won') ready.push(child);
-        else if (result === 'wait') {
+        const { outcome, carried } = await this.#records.hold(child.index, position, child.inDegree);
+        if (outcome === 'won') {
+          this.#absorb(child, carried);
+          ready.push(child);
+        } else if (outcome === 'wait') {
           this.#holds.push({
             child: child.index,
             parent: task,
@@ -382,14 +394,17 @@ class Invocation {
       }
     } else fanInNow.push(...toFanIn);
 
-    // Write before signal.
-    if (fanInNow.length > 0 && !persisted) await this.#persist(task);
+    // Write before signal: a small output rides in each fan-in record (the same atomic step as the
+    // signal); a larger one is stored under its own key first.
+    const carry = fanInNow.length > 0 && !persisted && bytes <= this.#opts.piggybackBytes;
+    if (fanInNow.length > 0 && !persisted && !carry) await this.#persist(task);
     this.#faults.check('after-store', task, info.key, attempt);
 
     if (fanInNow.length > 0) {
       const t0 = this.#now();
-      for (const won of await this.#fanInAll(info, fanInNow)) if (won !== undefined) ready.push(won);
-      this.#span(task, 'fanin', t0, 0);
+      const frame = carry ? this.#frameOf(task) : '';
+      for (const won of await this.#fanInAll(info, fanInNow, frame)) if (won !== undefined) ready.push(won);
+      this.#span(task, 'fanin', t0, carry ? frame.length * fanInNow.length : 0);
     }
 
     if (ready.length > 0) await this.#dispatch(info, ready, large);
@@ -401,12 +416,21 @@ class Invocation {
    * Fan-in for several children: the first alone (the `mid-fanout` crash point sits after it), the rest in
    * parallel. Returns the children this parent won.
    */
-  async #fanInAll(parent: PlanTask, children: PlanTask[]): Promise<(PlanTask | undefined)[]> {
+  async #fanInAll(
+    parent: PlanTask,
+    children: PlanTask[],
+    carry: Uint8Array | '',
+  ): Promise<(PlanTask | undefined)[]> {
     const one = async (child: PlanTask): Promise<PlanTask | undefined> => {
       this.#ensureRunning();
-      const result = await this.#records.fanIn(child.index, child.deps.indexOf(parent.index), child.inDegree);
-      if (result === 'won') return child;
-      if (result === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
+      const position = child.deps.indexOf(parent.index);
+      const { outcome, carried } = await this.#records.fanIn(child.index, position, child.inDegree, carry);
+      if (carry !== '') this.#count('bytesStored', carry.byteLength);
+      if (outcome === 'won') {
+        this.#absorb(child, carried);
+        return child;
+      }
+      if (outcome === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
       return undefined;
     };
     const [head, ...tail] = children;
@@ -478,17 +502,41 @@ class Invocation {
 
   // ─── persistence, finals, completion ───────────────────────────────────────────────────────────────
 
+  /** The value frame of a local output (built once; shared memory with the memory store). */
+  #frameOf(task: number): Uint8Array {
+    const here = this.#local.get(task)!;
+    here.frame ??= encodeValue(here.value, { shared: this.#store.kind === 'memory' });
+    return here.frame;
+  }
+
+  /**
+   * Takes in the inputs other parents carried in `child`'s fan-in record: they are durable there, so they
+   * count as persisted. Returns their bytes.
+   */
+  #absorb(child: PlanTask, carried: readonly (readonly [number, Uint8Array])[]): number {
+    let bytes = 0;
+    for (const [position, frame] of carried) {
+      const parent = child.deps[position];
+      if (parent === undefined || this.#local.has(parent)) continue;
+      const value = decodeValue(frame);
+      this.#local.set(parent, { value, bytes: valueBytes(value), persisted: true, frame });
+      bytes += frame.byteLength;
+    }
+    this.#count('bytesRead', bytes);
+    return bytes;
+  }
+
   async #persist(task: number): Promise<void> {
     const here = this.#local.get(task);
     if (here === undefined || here.persisted) return;
     this.#ensureRunning();
     const t0 = this.#now();
-    here.frame ??= encodeValue(here.value, { shared: this.#store.kind === 'memory' });
-    await this.#records.storeOutput(task, here.frame);
+    const frame = this.#frameOf(task);
+    await this.#records.storeOutput(task, frame);
     here.persisted = true;
     this.#marked.add(task);
-    this.#count('bytesStored', here.frame.byteLength);
-    this.#span(task, 'store', t0, here.frame.byteLength);
+    this.#count('bytesStored', frame.byteLength);
+    this.#span(task, 'store', t0, frame.byteLength);
   }
 
   /** A final task: store its output for the client and push a `final` event (small values inline). */
@@ -548,9 +596,10 @@ class Invocation {
   /** Non-blocking: resolves holds whose other parents have all arrived. */
   async #checkHolds(): Promise<void> {
     for (const h of [...this.#holds]) {
-      const result = await this.#records.hold(h.child, h.position, h.inDegree);
-      if (result === 'wait') continue;
-      await this.#resolveHold(h, result === 'won');
+      const { outcome, carried } = await this.#records.hold(h.child, h.position, h.inDegree);
+      if (outcome === 'wait') continue;
+      if (outcome === 'won') this.#absorb(await this.#plan.task(h.child), carried);
+      await this.#resolveHold(h, outcome === 'won');
     }
   }
 
@@ -586,9 +635,10 @@ class Invocation {
     let wins = won;
     if (!won) {
       await this.#persist(h.parent);
-      const result = await this.#records.fanIn(h.child, h.position, h.inDegree);
-      if (result === 'wake-holder') await this.#emit({ type: 'wake', task: h.child });
-      wins = result === 'won';
+      const { outcome, carried } = await this.#records.fanIn(h.child, h.position, h.inDegree, '');
+      if (outcome === 'wake-holder') await this.#emit({ type: 'wake', task: h.child });
+      if (outcome === 'won') this.#absorb(child, carried);
+      wins = outcome === 'won';
     }
     if (wins) {
       this.#rows.set(child.index, child);

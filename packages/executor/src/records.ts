@@ -5,11 +5,12 @@
  *
  *   begin      lease `run` (SET NX PX); `done` in `run` means the task finished its fan-out already
  *   output     write-once `out` (SET NX), together with the done mark
- *   fanIn      add my parent position to the child's `in` set; the completing parent holds `trigger`
+ *   fanIn      add my parent position to the child's `in` set (a small output rides along in the
+ *              child's `inputs`); the completing parent holds `trigger` and gets the carried inputs
  *   hold       delayed I/O: register as the parent that keeps a large input for the child in memory
  *   finish     mark `run` as done (duplicates of the task then stop at `begin`)
  */
-import { keys, type Store } from '@wukong/storage';
+import { keys, type CarriedInput, type Store } from '@wukong/storage';
 
 export const DONE_MARK = 'done';
 
@@ -77,23 +78,49 @@ export class TaskRecords {
     return r.written;
   }
 
-  async fanIn(child: number, position: number, inDegree: number): Promise<FanInResult> {
-    const r = await this.store.runScript(
-      'fanIn',
-      [keys.fanIn(this.job, child), keys.trigger(this.job, child), keys.hold(this.job, child)],
-      [position, inDegree, this.keyTtlMs],
-    );
-    if (r.code === 1) return 'won';
-    return r.wakeHolder ? 'wake-holder' : 'pending';
+  #fanInKeys(child: number): string[] {
+    const { job } = this;
+    return [keys.fanIn(job, child), keys.trigger(job, child), keys.hold(job, child), keys.inputs(job, child)];
   }
 
-  async hold(child: number, position: number, inDegree: number): Promise<HoldResult> {
-    const r = await this.store.runScript(
-      'fanInHold',
-      [keys.fanIn(this.job, child), keys.trigger(this.job, child), keys.hold(this.job, child)],
-      [position, inDegree, this.keyTtlMs],
-    );
-    return r.code === 1 ? 'won' : r.code === 0 ? 'wait' : 'conflict';
+  /**
+   * Fan-in of one parent for a child. `carry` is the parent's small output to carry in the child's fan-in
+   * record (written in the same atomic step as the signal), or '' when it is stored under its own key.
+   * The winner gets every carried input back.
+   */
+  async fanIn(
+    child: number,
+    position: number,
+    inDegree: number,
+    carry: Uint8Array | '',
+  ): Promise<{ outcome: FanInResult; carried: readonly CarriedInput[] }> {
+    const r = await this.store.runScript('fanIn', this.#fanInKeys(child), [
+      position,
+      inDegree,
+      this.keyTtlMs,
+      carry,
+    ]);
+    const outcome = r.code === 1 ? 'won' : r.wakeHolder ? 'wake-holder' : 'pending';
+    return { outcome, carried: r.carried ?? [] };
+  }
+
+  async hold(
+    child: number,
+    position: number,
+    inDegree: number,
+  ): Promise<{ outcome: HoldResult; carried: readonly CarriedInput[] }> {
+    const r = await this.store.runScript('fanInHold', this.#fanInKeys(child), [
+      position,
+      inDegree,
+      this.keyTtlMs,
+    ]);
+    const outcome = r.code === 1 ? 'won' : r.code === 0 ? 'wait' : 'conflict';
+    return { outcome, carried: r.carried ?? [] };
+  }
+
+  /** The inputs carried in a task's fan-in record (for a retry that did not complete the fan-in itself). */
+  async carriedInputs(task: number): Promise<readonly CarriedInput[]> {
+    return (await this.store.runScript('readInputs', [keys.inputs(this.job, task)], [])).carried;
   }
 
   async loadOutputs(tasks: readonly number[]): Promise<(Uint8Array | null)[]> {

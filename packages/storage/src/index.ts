@@ -47,6 +47,8 @@ export {
   type TaskBeginResult,
   type LeaseResult,
   type WriteOnceResult,
+  type CarriedInput,
+  type ReadInputsResult,
 } from './scripts/registry.js';
 export {
   encodeTensor,

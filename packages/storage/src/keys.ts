@@ -7,7 +7,8 @@
 //   wk:{<job>:<task>}:in            fan-in set: indices of the parents that have finished
 //   wk:{<job>:<task>}:trigger       which parent won the right to run / invoke the task
 //   wk:{<job>:<task>}:run           execution lease
-//   wk:{<job>:<task>}:hold          delayed I/O: the parent that keeps a large input for the task in memory
+//   wk:{<job>:<task>}:hold          the parent holding a large input for the task (delayed I/O)
+//   wk:{<job>:<task>}:inputs        small outputs of parents carried in the fan-in (hash: parent → value)
 //   wk:chunk:{<tag>#<write>.<i>}<suffix>   chunk i of a value above `chunkBytes` (see chunking.ts)
 //
 // The part in braces is the Redis Cluster hash tag: all keys of one task hash to one slot, so a script that
@@ -59,9 +60,10 @@ export const keys = {
   trigger: (job: string, task: TaskRef): string => taskKey(job, task, 'trigger'),
   lease: (job: string, task: TaskRef): string => taskKey(job, task, 'run'),
   hold: (job: string, task: TaskRef): string => taskKey(job, task, 'hold'),
+  inputs: (job: string, task: TaskRef): string => taskKey(job, task, 'inputs'),
 } as const;
 
-/** All keys of one task (out, in, trigger, run, hold), e.g. to delete them. */
+/** All keys of one task (out, in, trigger, run, hold, inputs), e.g. to delete them. */
 export function taskKeys(job: string, task: TaskRef): string[] {
   return [
     keys.out(job, task),
@@ -69,6 +71,7 @@ export function taskKeys(job: string, task: TaskRef): string[] {
     keys.trigger(job, task),
     keys.lease(job, task),
     keys.hold(job, task),
+    keys.inputs(job, task),
   ];
 }
 

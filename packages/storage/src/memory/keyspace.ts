@@ -1,5 +1,5 @@
 // The data of the embedded memory store: a map from key to a typed entry with an absolute expiry, the same
-// three value types the engine uses in Redis (string, set, stream). Expired entries are dropped lazily on
+// value types the engine uses in Redis (string, set, stream, hash). Expired entries are dropped lazily on
 // access and by a periodic sweep. Everything here runs on the one thread that owns the store, so each
 // operation (and each script in scripts.ts) is atomic, as a Lua script is in Redis.
 import type { StreamEvent } from '../store.js';
@@ -21,7 +21,13 @@ export interface StreamEntry {
   lastSeq: number;
   expiresAt: number;
 }
-export type Entry = StringEntry | SetEntry | StreamEntry;
+/** A task's carried inputs (fanIn-2.lua): parent index → value. */
+export interface HashEntry {
+  readonly type: 'hash';
+  readonly fields: Map<string, Uint8Array>;
+  expiresAt: number;
+}
+export type Entry = StringEntry | SetEntry | StreamEntry | HashEntry;
 
 export class Keyspace {
   readonly #entries = new Map<string, Entry>();

@@ -54,14 +54,24 @@ function fanInArgs(
   return { parent, inDegree, ttl };
 }
 
-const fanIn: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
+/** The flat `{ parent, value, ... }` list of a carried-inputs hash, as HGETALL returns it. */
+function carriedList(ks: Keyspace, key: string, now: number): unknown[] {
+  const entry = ks.get(key, now);
+  if (entry === undefined || entry.type !== 'hash') return [];
+  const flat: unknown[] = [];
+  for (const [field, value] of entry.fields) flat.push(field, value);
+  return flat;
+}
+
+const fanIn: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now) => {
   const args = fanInArgs(argv, 1);
   if (typeof args === 'number') return [args, 0, ''];
   const { parent, inDegree, ttl } = args;
-  const listed = argv.length - 3;
+  const firstListed = inputsKey === undefined ? 3 : 4;
+  const listed = argv.length - firstListed;
   if (listed > 0) {
     if (listed !== inDegree) return [-2, 0, ''];
-    if (!argv.slice(3).some((p) => text(p) === parent)) return [-1, 0, ''];
+    if (!argv.slice(firstListed).some((p) => text(p) === parent)) return [-1, 0, ''];
   } else if (Number(parent) >= inDegree) {
     return [-1, 0, ''];
   }
@@ -71,10 +81,18 @@ const fanIn: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
   if (trigger !== undefined && trigger.type !== 'string') return [-4, 0, ''];
   const holdValue = holdKey === undefined ? null : stringValue(ks, holdKey, now);
   if (holdValue === false) return [-4, 0, ''];
+  const inputs = inputsKey === undefined ? undefined : ks.get(inputsKey, now);
+  if (inputs !== undefined && inputs.type !== 'hash') return [-4, 0, ''];
 
   const members = set?.members ?? new Set<string>();
   members.add(parent);
   ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
+  const value = argv[3];
+  if (inputsKey !== undefined && value !== undefined && (typeof value !== 'string' || value !== '')) {
+    const fields = inputs?.fields ?? new Map<string, Uint8Array>();
+    fields.set(parent, value instanceof Uint8Array ? value : encoder.encode(String(value)));
+    ks.put(inputsKey, { type: 'hash', fields, expiresAt: now + ttl });
+  }
   const arrived = members.size;
   if (arrived < inDegree) {
     const wake = holdValue !== null && arrived === inDegree - 1 && !members.has(holdValue) ? 1 : 0;
@@ -84,10 +102,12 @@ const fanIn: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
     ks.put(triggerKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
   }
   const holder = stringValue(ks, triggerKey as string, now) || '';
+  if (holder === parent && inputsKey !== undefined)
+    return [1, arrived, holder, 0, carriedList(ks, inputsKey, now)];
   return [holder === parent ? 1 : 2, arrived, holder, 0];
 };
 
-const fanInHold: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
+const fanInHold: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now) => {
   const args = fanInArgs(argv, 2);
   if (typeof args === 'number') return [args, 0, ''];
   const { parent, inDegree, ttl } = args;
@@ -116,7 +136,16 @@ const fanInHold: Twin = (ks, [inKey, triggerKey, holdKey], argv, now) => {
     ks.put(triggerKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
   }
   const winner = stringValue(ks, triggerKey as string, now) || '';
+  if (winner === parent && inputsKey !== undefined) {
+    return [1, members.size, holder, carriedList(ks, inputsKey, now)];
+  }
   return [winner === parent ? 1 : 2, members.size, holder];
+};
+
+const readInputs: Twin = (ks, [inputsKey], _argv, now) => {
+  const entry = ks.get(inputsKey as string, now);
+  if (entry !== undefined && entry.type !== 'hash') return [-4];
+  return [1, carriedList(ks, inputsKey as string, now)];
 };
 
 const taskBegin: Twin = (ks, [leaseKey, outKey], argv, now) => {
@@ -206,4 +235,5 @@ export const memoryScripts: Record<ScriptName, Twin> = {
   leaseRenew,
   leaseRelease,
   writeOnce,
+  readInputs,
 };

@@ -290,12 +290,16 @@ export class RedisStore implements Store {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return target.call('EVALSHA', evalArgs).then(
+    // Scripts that hand back carried values reply in binary; the others in text.
+    const binary = name === 'readInputs' || keys.length >= 4;
+    const send = (command: string): Promise<unknown> =>
+      binary ? target.callBuffer(command, ...evalArgs) : target.call(command, evalArgs);
+    return send('EVALSHA').then(
       (reply) => parseReply(name, first, reply),
       (err: unknown) => {
         if (!isNoScript(err)) throw toStorageError(err, first, this.topology.shardOf(first));
         evalArgs[0] = spec.source;
-        return target.call('EVAL', evalArgs).then(
+        return send('EVAL').then(
           (reply) => parseReply(name, first, reply),
           (evalErr: unknown) => {
             throw toStorageError(evalErr, first, this.topology.shardOf(first));

@@ -9,15 +9,23 @@
 -- KEYS[1]   fan-in set of the child         wk:{<job>:<child>}:in
 -- KEYS[2]   trigger of the child            wk:{<job>:<child>}:trigger
 -- KEYS[3]   optional: holder of the child   wk:{<job>:<child>}:hold   (delayed I/O, see fanInHold-3.lua)
+-- KEYS[4]   optional (with KEYS[3]): the child's carried inputs, a hash   wk:{<job>:<child>}:inputs
 -- ARGV[1]   the caller's parent index       canonical decimal integer >= 0
 -- ARGV[2]   the child's in-degree           integer >= 1
--- ARGV[3]   TTL of both keys, milliseconds  integer >= 1
--- ARGV[4..] optional: the child's parent indices. When given there must be exactly in-degree of them and
---           ARGV[1] must be one of them; when absent ARGV[1] is a position and must be < in-degree.
+-- ARGV[3]   TTL of the keys, milliseconds   integer >= 1
+-- ARGV[4]   with KEYS[4]: the caller's output to carry to the child, or '' (stored elsewhere). A small
+--           output travels inside the fan-in record: written in the same atomic step as the signal, so
+--           write-before-signal holds, and the parent that completes the set gets every carried input in
+--           its reply instead of reading them one by one.
+-- ARGV[4..] (ARGV[5..] with KEYS[4]) optional: the child's parent indices. When given there must be
+--           exactly in-degree of them and ARGV[1] must be one of them; when absent ARGV[1] is a position
+--           and must be < in-degree.
 --
--- Returns { code, arrived, holder, wake }: arrived = parents recorded so far, holder = trigger holder or '',
--- wake = 1 when KEYS[3] names a registered delayed-I/O holder and, after this call, every parent but that
--- holder has arrived: the caller must wake the holder (it completes the fan-in itself). Otherwise 0.
+-- Returns { code, arrived, holder, wake, carried }: arrived = parents recorded so far, holder = trigger
+-- holder or '', wake = 1 when KEYS[3] names a registered delayed-I/O holder and, after this call, every
+-- parent but that holder has arrived: the caller must wake the holder (it completes the fan-in itself);
+-- otherwise 0. carried (only with KEYS[4], only for code 1) = the carried inputs as a flat list
+-- { parent, value, parent, value, ... }.
 --   1  the caller holds the trigger (it completed the set, now or in an earlier delivery)
 --   0  waiting: the set is not complete yet
 --   2  complete, and another parent holds the trigger
@@ -39,13 +47,15 @@ if ttl == nil or ttl < 1 or ttl ~= math.floor(ttl) then
   return { -3, 0, '' }
 end
 
-local listed = #ARGV - 3
+local carry = #KEYS >= 4
+local firstListed = carry and 5 or 4
+local listed = #ARGV - firstListed + 1
 if listed > 0 then
   if listed ~= inDegree then
     return { -2, 0, '' }
   end
   local found = false
-  for i = 4, #ARGV do
+  for i = firstListed, #ARGV do
     if ARGV[i] == parent then
       found = true
       break
@@ -62,15 +72,25 @@ local setType = redis.call('TYPE', KEYS[1])['ok']
 if setType ~= 'none' and setType ~= 'set' then
   return { -4, 0, '' }
 end
-for i = 2, #KEYS do
+for i = 2, math.min(#KEYS, 3) do
   local keyType = redis.call('TYPE', KEYS[i])['ok']
   if keyType ~= 'none' and keyType ~= 'string' then
+    return { -4, 0, '' }
+  end
+end
+if carry then
+  local keyType = redis.call('TYPE', KEYS[4])['ok']
+  if keyType ~= 'none' and keyType ~= 'hash' then
     return { -4, 0, '' }
   end
 end
 
 redis.call('SADD', KEYS[1], parent)
 redis.call('PEXPIRE', KEYS[1], ttl)
+if carry and ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[4], parent, ARGV[4])
+  redis.call('PEXPIRE', KEYS[4], ttl)
+end
 local arrived = redis.call('SCARD', KEYS[1])
 if arrived < inDegree then
   local wake = 0
@@ -86,6 +106,9 @@ end
 redis.call('SET', KEYS[2], parent, 'NX', 'PX', ttl)
 local holder = redis.call('GET', KEYS[2])
 if holder == parent then
+  if carry then
+    return { 1, arrived, holder, 0, redis.call('HGETALL', KEYS[4]) }
+  end
   return { 1, arrived, holder, 0 }
 end
 return { 2, arrived, holder, 0 }

@@ -8,11 +8,14 @@
 -- KEYS[1]   fan-in set of the child         wk:{<job>:<child>}:in
 -- KEYS[2]   trigger of the child            wk:{<job>:<child>}:trigger
 -- KEYS[3]   holder of the child             wk:{<job>:<child>}:hold
+-- KEYS[4]   optional: the child's carried inputs (a hash, see fanIn-2.lua)   wk:{<job>:<child>}:inputs
 -- ARGV[1]   the caller's parent index       canonical decimal integer >= 0, < in-degree (a position)
 -- ARGV[2]   the child's in-degree           integer >= 2
 -- ARGV[3]   TTL of the keys, milliseconds   integer >= 1
 --
--- Returns { code, arrived, holder }: arrived = parents recorded, holder = the registered holder or ''.
+-- Returns { code, arrived, holder, carried }: arrived = parents recorded, holder = the registered holder
+-- or '', carried (only with KEYS[4], only for code 1) = the other parents' carried inputs as a flat list
+-- { parent, value, ... }.
 --   1  won: every other parent had arrived; the caller completed the set and holds the trigger
 --   0  wait: the caller is the registered holder; other parents are outstanding
 --   3  conflict: another parent is the holder; persist and call fanIn
@@ -64,6 +67,9 @@ end
 redis.call('SET', KEYS[2], parent, 'NX', 'PX', ttl)
 local trigger = redis.call('GET', KEYS[2])
 if trigger == parent then
+  if #KEYS >= 4 then
+    return { 1, arrived, holder, redis.call('HGETALL', KEYS[4]) }
+  end
   return { 1, arrived, holder }
 end
 return { 2, arrived, holder }

@@ -43,6 +43,18 @@ export interface FanInResult {
    * arrived, so the caller must wake the holder. Always false without it.
    */
   readonly wakeHolder: boolean;
+  /**
+   * With the optional fourth key (`inputs`), for the trigger holder: the outputs the parents carried in
+   * the fan-in record, by parent index. Undefined otherwise.
+   */
+  readonly carried?: CarriedInput[];
+}
+
+/** A parent's output carried in a child's fan-in record: [parent index, value]. */
+export type CarriedInput = readonly [parent: number, value: Uint8Array];
+
+export interface ReadInputsResult {
+  readonly carried: CarriedInput[];
 }
 
 export interface FanInHoldResult {
@@ -53,6 +65,8 @@ export interface FanInHoldResult {
   readonly arrived: number;
   /** The registered holder (the caller on Wait), or null. */
   readonly holder: string | null;
+  /** With the optional fourth key, on Won: the other parents' carried outputs. */
+  readonly carried?: CarriedInput[];
 }
 
 export interface TaskBeginResult {
@@ -91,6 +105,7 @@ export interface ScriptResults {
   leaseRenew: LeaseResult;
   leaseRelease: LeaseResult;
   writeOnce: WriteOnceResult;
+  readInputs: ReadInputsResult;
 }
 export type ScriptResult<N extends ScriptName> = ScriptResults[N];
 
@@ -102,6 +117,19 @@ export type RawReply = readonly unknown[];
 
 function asNumber(v: unknown): number {
   return typeof v === 'number' ? v : Number(typeof v === 'string' ? v : String(v));
+}
+
+function asBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  return new TextEncoder().encode(asText(v));
+}
+
+/** A flat HGETALL-style list { parent, value, ... } as carried inputs. */
+function asCarried(v: unknown): CarriedInput[] {
+  if (!Array.isArray(v)) return [];
+  const out: CarriedInput[] = [];
+  for (let i = 0; i + 1 < v.length; i += 2) out.push([asNumber(asText(v[i])), asBytes(v[i + 1])]);
+  return out;
 }
 
 function asText(v: unknown): string {
@@ -120,6 +148,7 @@ const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
       arrived: asNumber(r[1]),
       holder: holder || null,
       wakeHolder: asNumber(r[3] ?? 0) === 1,
+      ...(r[4] === undefined ? {} : { carried: asCarried(r[4]) }),
     };
   },
   fanInHold: (r) => {
@@ -130,6 +159,7 @@ const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
       holdsTrigger: code === FanInHoldCode.Won,
       arrived: asNumber(r[1]),
       holder: holder || null,
+      ...(r[3] === undefined ? {} : { carried: asCarried(r[3]) }),
     };
   },
   taskBegin: (r) => {
@@ -149,6 +179,7 @@ const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
     const code = asNumber(r[0]);
     return { written: code === 1, existed: code === 0 };
   },
+  readInputs: (r) => ({ carried: asCarried(r[1]) }),
 };
 
 function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResult {
@@ -158,7 +189,7 @@ function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResul
 }
 
 /** Keys a script may take beyond its required ones (named in its header as optional). */
-const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 1, writeOnce: 1 };
+const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 2, fanInHold: 1, writeOnce: 1 };
 
 /** Static facts about one script. */
 export interface ScriptSpec {

@@ -541,6 +541,29 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       });
     });
 
+    it('fanIn carries small outputs to the parent that completes the set; readInputs returns them', async () => {
+      const job = jobId();
+      const k4 = [keys.fanIn(job, 9), keys.trigger(job, 9), keys.hold(job, 9), keys.inputs(job, 9)];
+      const v0 = bytes(5, 1);
+      const v2 = bytes(300, 2);
+      const r0 = await store.runScript('fanIn', k4, [0, 3, TTL_MS, v0]);
+      expect(r0.holdsTrigger).toBe(false);
+      expect(r0.carried).toBeUndefined();
+      await store.runScript('fanIn', k4, [1, 3, TTL_MS, '']); // its output is stored elsewhere
+      const r2 = await store.runScript('fanIn', k4, [2, 3, TTL_MS, v2]);
+      expect(r2.holdsTrigger).toBe(true);
+      const carried = new Map(r2.carried!.map(([p, v]) => [p, Buffer.from(v)]));
+      expect([...carried.keys()].sort()).toEqual([0, 2]);
+      expect(carried.get(0)!.equals(Buffer.from(v0))).toBe(true);
+      expect(carried.get(2)!.equals(Buffer.from(v2))).toBe(true);
+      // A duplicate of the holder is told again, with the same inputs; readInputs sees them too.
+      const again = await store.runScript('fanIn', k4, [2, 3, TTL_MS, v2]);
+      expect(again.carried?.length).toBe(2);
+      const read = await store.runScript('readInputs', [keys.inputs(job, 9)], []);
+      expect(read.carried.map(([p]) => p).sort()).toEqual([0, 2]);
+      expect((await store.runScript('readInputs', [keys.inputs(job, 10)], [])).carried).toEqual([]);
+    });
+
     it('writeOnce writes the first value only', async () => {
       const key = keys.out(jobId(), 'w');
       expect(await store.runScript('writeOnce', [key], [bytes(100, 1), TTL_MS])).toEqual({
