@@ -141,8 +141,8 @@ class Invocation {
   readonly #now: () => number;
   readonly #deadlineMs: number;
   readonly #counters = emptyCounters();
-  /** Aborts running ops at the deadline. */
-  readonly #abort = new AbortController();
+  /** Aborts running ops at the deadline; made when an op first asks for its signal (most never do). */
+  #abort: AbortController | undefined;
   /** Plan rows of tasks queued here, for cache eviction. */
   readonly #rows = new Map<number, PlanTask>();
   readonly #local = new Map<number, LocalValue>();
@@ -184,11 +184,6 @@ class Invocation {
     }
     this.#queue.push(...[...this.#p.start].reverse());
     this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(1, this.#opts.leaseMs / 3));
-    this.#deadlineTimer = setTimeout(
-      () =>
-        this.#abort.abort(new ExecutorError('DEADLINE_EXCEEDED', `job '${this.#p.job}' passed its deadline`)),
-      Math.max(0, this.#deadlineMs - this.#now()),
-    );
     this.#progress.invocationStarted(this.#p.job, this.#p.config.keyTtlMs);
     try {
       while (this.#queue.length > 0 || this.#holds.length > 0) {
@@ -218,6 +213,19 @@ class Invocation {
   /** Stops this executor (JobStopped) when the backend says the job is over; called before every write. */
   #ensureRunning(): void {
     if (this.#deps.isJobStopped?.(this.#p.job)) throw new JobStopped();
+  }
+
+  #signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      const abort = new AbortController();
+      this.#abort = abort;
+      const message = `job '${this.#p.job}' passed its deadline`;
+      this.#deadlineTimer = setTimeout(
+        () => abort.abort(new ExecutorError('DEADLINE_EXCEEDED', message)),
+        Math.max(0, this.#deadlineMs - this.#now()),
+      );
+    }
+    return this.#abort.signal;
   }
 
   #count(name: keyof ExecutorCounters, n = 1): void {
@@ -263,7 +271,13 @@ class Invocation {
     const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
     const op = this.#deps.ops.resolve(info.op, info.key, args.length);
     const t0 = this.#now();
-    const value = await op.run(args, { task: info.key, signal: this.#abort.signal });
+    const signal = (): AbortSignal => this.#signal();
+    const value = await op.run(args, {
+      task: info.key,
+      get signal() {
+        return signal();
+      },
+    });
     const bytes = valueBytes(value);
     this.#span(info.index, 'compute', t0, bytes);
     this.#count('tasksExecuted');
