@@ -236,7 +236,8 @@ class Invocation {
   // ─── one task ──────────────────────────────────────────────────────────────────────────────────────
 
   async #process(task: number): Promise<void> {
-    const info = await this.#plan.task(task);
+    // A child queued here was decoded when it was dispatched; a start task is decoded now.
+    const info = this.#rows.get(task) ?? (await this.#plan.task(task));
     // The lease and the inputs are independent reads: ask for both at once. Inputs fetched for a task
     // that turns out to be leased elsewhere or finished are dropped.
     const computedHere = this.#local.has(task); // recomputed from lineage for a consumer

@@ -31,6 +31,6 @@ export {
   type JobConfig,
 } from './payload.js';
 export { PlanCache } from './plan-cache.js';
-export { LocalPool, type InvocationEnd, type LocalPoolOptions, type PoolStats } from './local/pool.js';
+export { LocalPool, type LocalPoolOptions, type PoolStats } from './local/pool.js';
 export { ProgressSink } from './progress.js';
 export { decodeValue, encodeValue, valueBytes, type Value } from './values.js';

@@ -13,6 +13,7 @@
 import { keys, type CarriedInput, type Store } from '@wukong/storage';
 
 export const DONE_MARK = 'done';
+const DONE_MARK_BYTES = new TextEncoder().encode(DONE_MARK);
 
 export type BeginResult =
   /** Lease taken; the output does not exist yet: compute it. */
@@ -61,7 +62,7 @@ export class TaskRecords {
   }
 
   async finish(task: number): Promise<void> {
-    await this.store.set(keys.lease(this.job, task), new TextEncoder().encode(DONE_MARK), this.keyTtlMs);
+    await this.store.set(keys.lease(this.job, task), DONE_MARK_BYTES, this.keyTtlMs);
   }
 
   /**

@@ -12,6 +12,11 @@
  * bare typed array). Decoding returns views over the frame's memory whenever the body is aligned for its
  * element type (zero-copy; this is what lets worker threads share outputs through SharedArrayBuffer) and
  * copies otherwise (ioredis hands back small replies at unaligned offsets).
+ *
+ * Why not @wukong/graph's `encodeInlines` (the same idea for inline values of a graph): it packs tensors
+ * into a blob and then copies the blob into a frame, and its frames live in ordinary memory. Outputs are
+ * on the hot path and often large, so a frame here is laid out in one pass, each tensor copied once,
+ * straight into a SharedArrayBuffer when the memory store will keep it.
  */
 import { packMsg, unpackMsg } from './msgpack.js';
 import {

@@ -13,7 +13,6 @@ import { availableParallelism } from 'node:os';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { MemoryStore } from '@wukong/storage';
 import { PayloadTooLargeError } from '../errors.js';
-import type { ExecutorCounters } from '../events.js';
 import type { Invoker } from '../executor.js';
 import { executorDefaults } from '../options.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
@@ -50,12 +49,6 @@ export interface PoolStats {
   failures: { message: string; stack?: string }[];
 }
 
-export interface InvocationEnd {
-  job: string;
-  crashed?: string;
-  counters: ExecutorCounters;
-}
-
 interface Thread {
   worker: Worker;
   outstanding: number;
@@ -67,7 +60,6 @@ export class LocalPool implements Invoker {
   readonly #threads: Thread[] = [];
   readonly #opts: Required<Omit<LocalPoolOptions, 'store'>>;
   readonly #stats: PoolStats = { invocations: 0, duplicatesDelivered: 0, crashes: 0, failures: [] };
-  readonly #endListeners = new Set<(e: InvocationEnd) => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #random: () => number;
   #closed = false;
@@ -108,12 +100,6 @@ export class LocalPool implements Invoker {
 
   get workers(): number {
     return this.#threads.length;
-  }
-
-  /** Subscribes to the end of every invocation (for counters and crash accounting). */
-  onInvocationEnd(listener: (e: InvocationEnd) => void): () => void {
-    this.#endListeners.add(listener);
-    return () => this.#endListeners.delete(listener);
   }
 
   invoke(payload: Uint8Array): Promise<void> {
@@ -202,10 +188,7 @@ export class LocalPool implements Invoker {
           for (const ended of m.ended) {
             thread.outstanding--;
             if ('failed' in ended) this.#stats.failures.push(ended.failed);
-            else {
-              if (ended.crashed) this.#stats.crashes++;
-              for (const listener of this.#endListeners) listener(ended);
-            }
+            else if (ended.crashed) this.#stats.crashes++;
           }
         } else if (m.type === 'closed') {
           void worker.terminate();

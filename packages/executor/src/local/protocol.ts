@@ -4,7 +4,6 @@
  * than the work of routing it.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ExecutorCounters } from '../events.js';
 
 export interface WorkerInit {
   workerIndex: number;
@@ -23,9 +22,8 @@ export type ToWorker =
   | { type: 'stop'; job: string }
   | { type: 'close' };
 
-export type Ended =
-  | { job: string; crashed?: string; counters: ExecutorCounters }
-  | { failed: { message: string; stack?: string } };
+/** The end of one invocation: whether the executor died at a crash point, or how it failed. */
+export type Ended = { crashed?: string } | { failed: { message: string; stack?: string } };
 
 export type FromWorker =
   { type: 'ready' } | { type: 'batch'; invokes: Uint8Array[]; ended: Ended[] } | { type: 'closed' };

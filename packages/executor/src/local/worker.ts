@@ -6,7 +6,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getKernels } from '@wukong/kernels';
 import { connectMemoryStore, openStore, type Store } from '@wukong/storage';
-import { emptyCounters } from '../events.js';
 import { runInvocation } from '../executor.js';
 import { createOpRegistry } from '../ops/index.js';
 import { decodePayload } from '../payload.js';
@@ -78,10 +77,6 @@ async function execute(bytes: Uint8Array): Promise<void> {
   };
   try {
     const payload = decodePayload(bytes);
-    if (stopped.has(payload.job)) {
-      send(undefined, { job: payload.job, counters: emptyCounters() });
-      return;
-    }
     const summary = await runInvocation(payload, {
       store,
       invoker,
@@ -99,11 +94,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
         }
       },
     });
-    send(undefined, {
-      job: payload.job,
-      counters: summary.counters,
-      ...(summary.crashed ? { crashed: summary.crashed } : {}),
-    });
+    send(undefined, summary.crashed ? { crashed: summary.crashed } : {});
   } catch (e) {
     const error = e as Error;
     send(undefined, { failed: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } });
