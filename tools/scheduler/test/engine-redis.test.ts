@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, type NDArray } from '@wukong/graph';
+import { GraphBuilder } from '@wukong/graph';
 import { crashPoints } from '@wukong/executor';
 import {
   clusterUrl,
@@ -17,15 +17,9 @@ import {
   type RedisProcess,
 } from '@wukong/storage/testing';
 import { connect, type Client } from '../src/client.js';
+import { checkClustering, checkDelayedIo, checkTwoHolders } from './locality.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
-import {
-  chainGraph,
-  clusterGraph,
-  delayedIoGraph,
-  fanOutReduce,
-  shapesGraph,
-  twoHoldersGraph,
-} from './graphs.js';
+import { chainGraph, fanOutReduce, shapesGraph } from './graphs.js';
 
 const execFileAsync = promisify(execFile);
 const fast = { leaseMs: 400 };
@@ -86,38 +80,15 @@ describe.each(stores)('on $name', ({ url, servers }) => {
   });
 
   it('clusters the children of a large output (observed through the counters)', async () => {
-    const opts = { clusterThresholdBytes: 1024, piggybackBytes: 0 };
-    const on = await client.run(clusterGraph(), { executorOptions: opts });
-    const off = await client.run(clusterGraph(), { executorOptions: { ...opts, clustering: false } });
-    for (const { outputs } of [on, off]) {
-      for (let i = 0; i < 4; i++)
-        expect(Array.from((outputs.get(`k${i}`) as NDArray).data.slice(0, 2))).toEqual([3 + i, 3 + i]);
-    }
-    expect(on.report.counters.invocations).toBe(0);
-    expect(off.report.counters.invocations).toBe(3);
-    expect(off.report.counters.bytesStored - on.report.counters.bytesStored).toBeGreaterThanOrEqual(4096);
-    expect(on.report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(4 * 4096);
+    await checkClustering(client);
   });
 
   it('holds a large input in memory (delayed I/O) until the other parent is done', async () => {
-    const { outputs, report } = await client.run(delayedIoGraph(), {
-      executorOptions: { clusterThresholdBytes: 1024 },
-    });
-    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 3))).toEqual([7, 7, 7]);
-    expect(report.counters.delayedIoHolds).toBe(1);
-    expect(report.counters.bytesStored).toBeLessThan(8192 + 1024);
-    expect(report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(8192);
+    await checkDelayedIo(client);
   });
 
   it('never lets two holders of one child wait on each other', async () => {
-    const { outputs, report } = await client.run(twoHoldersGraph(), {
-      // A hold that timed out would take until deadline - persistReserveMs: 60 s from now, past the
-      // test's timeout.
-      deadlineMs: 62_000,
-      executorOptions: { clusterThresholdBytes: 1024, persistReserveMs: 2_000, delayedIoRecheckMs: 60_000 },
-    });
-    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 2))).toEqual([6, 6]);
-    expect(report.counters.delayedIoHolds).toBe(1);
+    await checkTwoHolders(client);
   });
 
   it('gives identical results under 100% duplicate delivery, computing every task exactly once', async () => {

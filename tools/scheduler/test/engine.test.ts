@@ -3,18 +3,12 @@
  * (The same scenarios on real Redis shards are in engine-redis.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, type Graph, type NDArray } from '@wukong/graph';
+import { GraphBuilder, type Graph } from '@wukong/graph';
 import { crashPoints } from '@wukong/executor';
 import { connect, type Client } from '../src/client.js';
+import { checkClustering, checkDelayedIo, checkTwoHolders } from './locality.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
-import {
-  chainGraph,
-  clusterGraph,
-  delayedIoGraph,
-  fanOutReduce,
-  shapesGraph,
-  twoHoldersGraph,
-} from './graphs.js';
+import { chainGraph, fanOutReduce, shapesGraph } from './graphs.js';
 
 const fast = { leaseMs: 400 };
 
@@ -66,40 +60,16 @@ describe('hand-made shapes', () => {
 
 describe('locality: clustering and delayed I/O', () => {
   it('runs the children of a large output where it is (nothing invoked, nothing stored but finals)', async () => {
-    const opts = { clusterThresholdBytes: 1024, piggybackBytes: 0 };
-    const on = await client.run(clusterGraph(), { executorOptions: opts });
-    const off = await client.run(clusterGraph(), { executorOptions: { ...opts, clustering: false } });
-    for (const { outputs } of [on, off]) {
-      for (let i = 0; i < 4; i++)
-        expect(Array.from((outputs.get(`k${i}`) as NDArray).data.slice(0, 2))).toEqual([3 + i, 3 + i]);
-    }
-    expect(on.report.counters.invocations).toBe(0);
-    expect(off.report.counters.invocations).toBe(3);
-    // Off: `big` is written once for the invoked children; on: only the four finals are.
-    expect(off.report.counters.bytesStored - on.report.counters.bytesStored).toBeGreaterThanOrEqual(4096);
-    expect(on.report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(4 * 4096);
+    await checkClustering(client);
   });
 
   it('holds a large input in memory until the other parent is done, then runs the child here', async () => {
-    const { outputs, report } = await client.run(delayedIoGraph(), {
-      executorOptions: { clusterThresholdBytes: 1024 },
-    });
-    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 3))).toEqual([7, 7, 7]);
-    expect(report.counters.delayedIoHolds).toBe(1);
-    // `big` (8 KiB) was never written: only `slow` (small) and the final `child` were.
-    expect(report.counters.bytesStored).toBeLessThan(8192 + 1024);
-    expect(report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(8192);
+    await checkDelayedIo(client);
   });
 
   it('never lets two holders of one child wait on each other', async () => {
     const t0 = Date.now();
-    const { outputs, report } = await client.run(twoHoldersGraph(), {
-      // A hold that timed out would take until deadline - persistReserveMs: 60 s from now.
-      deadlineMs: 62_000,
-      executorOptions: { clusterThresholdBytes: 1024, persistReserveMs: 2_000, delayedIoRecheckMs: 60_000 },
-    });
-    expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 2))).toEqual([6, 6]);
-    expect(report.counters.delayedIoHolds).toBe(1);
+    await checkTwoHolders(client);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 });

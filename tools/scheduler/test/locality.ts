@@ -1,0 +1,50 @@
+/**
+ * The locality scenarios (task clustering, delayed I/O, two holders of one child), run and checked the
+ * same way on every store: engine.test.ts (memory) and engine-redis.test.ts (shards, cluster) call these.
+ */
+import { expect } from 'vitest';
+import type { NDArray } from '@wukong/graph';
+import type { Client } from '../src/client.js';
+import { clusterGraph, delayedIoGraph, twoHoldersGraph } from './graphs.js';
+
+/** The children of a large output run where it is: nothing invoked, nothing stored but the finals. */
+export async function checkClustering(client: Client): Promise<void> {
+  const opts = { clusterThresholdBytes: 1024, piggybackBytes: 0 };
+  const on = await client.run(clusterGraph(), { executorOptions: opts });
+  const off = await client.run(clusterGraph(), { executorOptions: { ...opts, clustering: false } });
+  for (const { outputs } of [on, off]) {
+    for (let i = 0; i < 4; i++)
+      expect(Array.from((outputs.get(`k${i}`) as NDArray).data.slice(0, 2))).toEqual([3 + i, 3 + i]);
+  }
+  expect(on.report.counters.invocations).toBe(0);
+  expect(off.report.counters.invocations).toBe(3);
+  // Off: `big` is written once for the invoked children; on: only the four finals are.
+  expect(off.report.counters.bytesStored - on.report.counters.bytesStored).toBeGreaterThanOrEqual(4096);
+  expect(on.report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(4 * 4096);
+}
+
+/** A large input is held in memory until the other parent is done; then the child runs where it is. */
+export async function checkDelayedIo(client: Client): Promise<void> {
+  const { outputs, report } = await client.run(delayedIoGraph(), {
+    executorOptions: { clusterThresholdBytes: 1024 },
+  });
+  expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 3))).toEqual([7, 7, 7]);
+  expect(report.counters.delayedIoHolds).toBe(1);
+  // `big` (8 KiB) was never written: only `slow` (small) and the final `child` were.
+  expect(report.counters.bytesStored).toBeLessThan(8192 + 1024);
+  expect(report.counters.bytesKeptLocal).toBeGreaterThanOrEqual(8192);
+}
+
+/**
+ * Two parents with large inputs for one child never wait on each other: the second is told `conflict`.
+ * A hold that timed out instead would last until deadline - persistReserveMs, 60 s from now, past the
+ * tests' timeout.
+ */
+export async function checkTwoHolders(client: Client): Promise<void> {
+  const { outputs, report } = await client.run(twoHoldersGraph(), {
+    deadlineMs: 62_000,
+    executorOptions: { clusterThresholdBytes: 1024, persistReserveMs: 2_000, delayedIoRecheckMs: 60_000 },
+  });
+  expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 2))).toEqual([6, 6]);
+  expect(report.counters.delayedIoHolds).toBe(1);
+}
