@@ -17,9 +17,15 @@ import {
   type RedisProcess,
 } from '@wukong/storage/testing';
 import { connect, type Client } from '../src/client.js';
-import { checkClustering, checkDelayedIo, checkTwoHolders } from './locality.js';
+import {
+  checkClustering,
+  checkCrashRecovery,
+  checkDelayedIo,
+  checkLineageRecompute,
+  checkTwoHolders,
+} from './scenarios.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
-import { chainGraph, fanOutReduce, shapesGraph } from './graphs.js';
+import { shapesGraph } from './graphs.js';
 
 const execFileAsync = promisify(execFile);
 const fast = { leaseMs: 400 };
@@ -218,26 +224,10 @@ describe.each(stores)('on $name', ({ url, servers }) => {
   });
 
   it.each(crashPoints)('completes when executors crash at %s', async (point) => {
-    const { graph, expected } = fanOutReduce(32);
-    const crashesBefore = client.backendStats.crashes;
-    // Only a task with several children has a middle of a fan-out: `root`.
-    const dice =
-      point === 'mid-fanout' ? { crashTasks: ['root'], crashRate: 1 } : { crashRate: 0.25, seed: 7 };
-    const { outputs, report } = await client.run(graph, {
-      faults: { crashAt: [point], ...dice },
-      stallMs: 300,
-    });
-    expect([...outputs.values()]).toEqual([expected]);
-    expect(report.retries).toBeGreaterThan(0);
-    expect(client.backendStats.crashes).toBeGreaterThan(crashesBefore);
+    await checkCrashRecovery(client, point);
   });
 
   it('recomputes from lineage an output that was never persisted', async () => {
-    const { outputs, report } = await client.run(chainGraph(), {
-      faults: { crashAt: ['before-compute'], crashTasks: ['c'] },
-      stallMs: 300,
-    });
-    expect(outputs.get('c')).toBe(31);
-    expect(report.counters.tasksRecomputed).toBeGreaterThanOrEqual(1);
+    await checkLineageRecompute(client);
   });
 });

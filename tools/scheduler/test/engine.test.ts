@@ -6,9 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, type Graph } from '@wukong/graph';
 import { crashPoints } from '@wukong/executor';
 import { connect, type Client } from '../src/client.js';
-import { checkClustering, checkDelayedIo, checkTwoHolders } from './locality.js';
+import {
+  checkClustering,
+  checkCrashRecovery,
+  checkDelayedIo,
+  checkLineageRecompute,
+  checkTwoHolders,
+} from './scenarios.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
-import { chainGraph, fanOutReduce, shapesGraph } from './graphs.js';
+import { shapesGraph } from './graphs.js';
 
 const fast = { leaseMs: 400 };
 
@@ -89,29 +95,11 @@ describe('at-least-once delivery and crashes', () => {
   });
 
   it.each(crashPoints)('completes when executors crash at %s', async (point) => {
-    const { graph, expected } = fanOutReduce(32);
-    const crashesBefore = client.backendStats.crashes;
-    // Only a task with several children has a middle of a fan-out: `root`.
-    const dice =
-      point === 'mid-fanout' ? { crashTasks: ['root'], crashRate: 1 } : { crashRate: 0.25, seed: 7 };
-    const { outputs, report } = await client.run(graph, {
-      faults: { crashAt: [point], ...dice },
-      stallMs: 300,
-    });
-    expect([...outputs.values()]).toEqual([expected]);
-    expect(report.retries).toBeGreaterThan(0);
-    expect(client.backendStats.crashes).toBeGreaterThan(crashesBefore);
+    await checkCrashRecovery(client, point);
   });
 
   it('recomputes from lineage an output that was never persisted', async () => {
-    // a → b → c is one executor's chain (nothing written); c crashes before compute on attempt 1, so the
-    // retry of c runs elsewhere and finds b's output missing.
-    const { outputs, report } = await client.run(chainGraph(), {
-      faults: { crashAt: ['before-compute'], crashTasks: ['c'] },
-      stallMs: 300,
-    });
-    expect(outputs.get('c')).toBe(31);
-    expect(report.counters.tasksRecomputed).toBeGreaterThanOrEqual(1);
+    await checkLineageRecompute(client);
   });
 
   it('turns a task that always crashes into RetriesExhaustedError', async () => {

@@ -1,11 +1,13 @@
 /**
- * The locality scenarios (task clustering, delayed I/O, two holders of one child), run and checked the
- * same way on every store: engine.test.ts (memory) and engine-redis.test.ts (shards, cluster) call these.
+ * Engine scenarios run and checked the same way on every store — engine.test.ts (memory) and
+ * engine-redis.test.ts (shards, cluster) call these: locality (task clustering, delayed I/O, two holders
+ * of one child) and recovery (a crash at a named point, lineage recompute).
  */
 import { expect } from 'vitest';
 import type { NDArray } from '@wukong/graph';
+import type { CrashPoint } from '@wukong/executor';
 import type { Client } from '../src/client.js';
-import { clusterGraph, delayedIoGraph, twoHoldersGraph } from './graphs.js';
+import { chainGraph, clusterGraph, delayedIoGraph, fanOutReduce, twoHoldersGraph } from './graphs.js';
 
 /** The children of a large output run where it is: nothing invoked, nothing stored but the finals. */
 export async function checkClustering(client: Client): Promise<void> {
@@ -47,4 +49,32 @@ export async function checkTwoHolders(client: Client): Promise<void> {
   });
   expect(Array.from((outputs.get('child') as NDArray).data.slice(0, 2))).toEqual([6, 6]);
   expect(report.counters.delayedIoHolds).toBe(1);
+}
+
+/** Executors die at `point` (a quarter of the tasks; at mid-fanout, `root`) and the job still completes. */
+export async function checkCrashRecovery(client: Client, point: CrashPoint): Promise<void> {
+  const { graph, expected } = fanOutReduce(32);
+  const crashesBefore = client.backendStats.crashes;
+  // Only a task with several children has a middle of a fan-out: `root`.
+  const dice = point === 'mid-fanout' ? { crashTasks: ['root'], crashRate: 1 } : { crashRate: 0.25, seed: 7 };
+  const { outputs, report } = await client.run(graph, {
+    faults: { crashAt: [point], ...dice },
+    stallMs: 300,
+  });
+  expect([...outputs.values()]).toEqual([expected]);
+  expect(report.retries).toBeGreaterThan(0);
+  expect(client.backendStats.crashes).toBeGreaterThan(crashesBefore);
+}
+
+/**
+ * a → b → c is one executor's chain (nothing written); c crashes before compute on attempt 1, so the
+ * retry of c runs elsewhere, finds b's output missing and recomputes it from lineage.
+ */
+export async function checkLineageRecompute(client: Client): Promise<void> {
+  const { outputs, report } = await client.run(chainGraph(), {
+    faults: { crashAt: ['before-compute'], crashTasks: ['c'] },
+    stallMs: 300,
+  });
+  expect(outputs.get('c')).toBe(31);
+  expect(report.counters.tasksRecomputed).toBeGreaterThanOrEqual(1);
 }
