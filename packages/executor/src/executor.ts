@@ -38,7 +38,7 @@ import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.
 import { encodePayload, PAYLOAD_VERSION, type InvocationPayload } from './payload.js';
 import type { PlanCache } from './plan-cache.js';
 import type { ProgressSink } from './progress.js';
-import { TaskRecords } from './records.js';
+import { TaskRecords, type BeginResult } from './records.js';
 import { decodeValue, encodeValue, valueBytes, type Value } from './values.js';
 
 /** Moves an encoded payload to a new executor. Backends differ only here. */
@@ -148,10 +148,14 @@ class Invocation {
   readonly #local = new Map<number, LocalValue>();
   readonly #queue: number[] = [];
   readonly #holds: Hold[] = [];
+  /** Children whose lease was taken with the fan-in that won them (they run here next). */
+  readonly #begun = new Map<number, BeginResult>();
   /** Tasks whose lease this executor holds and renews. */
   readonly #leased = new Set<number>();
   /** Tasks whose done mark is written (with their output). */
   readonly #marked = new Set<number>();
+  /** Tasks computed here faster than `doneMarkMinMs`: no separate done mark (see options.ts). */
+  readonly #cheap = new Set<number>();
   /** Writes that nothing waits for (done marks): settled before the invocation ends. */
   readonly #background: Promise<unknown>[] = [];
   #renewTimer: NodeJS.Timeout | undefined;
@@ -243,7 +247,9 @@ class Invocation {
     const computedHere = this.#local.has(task); // recomputed from lineage for a consumer
     const fetching = computedHere ? undefined : this.#fetch(info);
     fetching?.catch(() => undefined);
-    const begin = await this.#records.begin(task, this.#opts.leaseMs);
+    const begun = this.#begun.get(task);
+    this.#begun.delete(task);
+    const begin = begun ?? (await this.#records.begin(task, this.#opts.leaseMs));
     if (begin === 'skip') {
       this.#count('duplicatesDropped');
       this.#local.delete(task);
@@ -280,6 +286,7 @@ class Invocation {
       },
     });
     const bytes = valueBytes(value);
+    if (this.#now() - t0 < this.#opts.doneMarkMinMs) this.#cheap.add(info.index);
     this.#span(info.index, 'compute', t0, bytes);
     this.#count('tasksExecuted');
     this.#local.set(info.index, { value, bytes, persisted: false });
@@ -418,7 +425,11 @@ class Invocation {
     if (fanInNow.length > 0) {
       const t0 = this.#now();
       const frame = carry ? this.#frameOf(task) : '';
-      for (const won of await this.#fanInAll(info, fanInNow, frame)) if (won !== undefined) ready.push(won);
+      // A child won here certainly runs here when it is the only child or clustering keeps every ready
+      // child here: then the fan-in takes its lease too, saving the separate begin.
+      const runsHere = large || children.length === 1;
+      const won = await this.#fanInAll(info, fanInNow, frame, runsHere);
+      for (const child of won) if (child !== undefined) ready.push(child);
       this.#span(task, 'fanin', t0, carry ? frame.length * fanInNow.length : 0);
     }
 
@@ -435,13 +446,27 @@ class Invocation {
     parent: PlanTask,
     children: PlanTask[],
     carry: Uint8Array | '',
+    runsHere: boolean,
   ): Promise<(PlanTask | undefined)[]> {
+    const leaseMs = runsHere ? this.#opts.leaseMs : undefined;
     const one = async (child: PlanTask): Promise<PlanTask | undefined> => {
       this.#ensureRunning();
       const position = child.deps.indexOf(parent.index);
-      const { outcome, carried } = await this.#records.fanIn(child.index, position, child.inDegree, carry);
+      const { outcome, carried, begin } = await this.#records.fanIn(
+        child.index,
+        position,
+        child.inDegree,
+        carry,
+        leaseMs,
+      );
       if (carry !== '') this.#count('bytesStored', carry.byteLength);
       if (outcome === 'won') {
+        if (begin === 'skip') {
+          // A duplicate of this parent won again, but the child runs elsewhere or is done.
+          this.#count('duplicatesDropped');
+          return undefined;
+        }
+        if (begin !== undefined) this.#begun.set(child.index, begin);
         this.#absorb(child, carried);
         return child;
       }
@@ -581,11 +606,13 @@ class Invocation {
   /**
    * The task's fan-out is complete. The done mark only stops later duplicates early (a duplicate that
    * comes before it lands finds the lease held, or the output present and redoes an idempotent fan-out),
-   * so nothing waits for it here; the invocation settles it before it ends.
+   * so nothing waits for it here; the invocation settles it before it ends. Outputs stored under their
+   * own key carry it already; a task cheaper than `doneMarkMinMs` goes without (options.ts).
    */
   #complete(task: number): void {
     this.#leased.delete(task);
-    if (!this.#marked.delete(task)) this.#background.push(this.#records.finish(task));
+    const cheap = this.#cheap.delete(task);
+    if (!this.#marked.delete(task) && !cheap) this.#background.push(this.#records.finish(task));
     this.#progress.done(this.#p.job, task);
     this.#evict();
   }

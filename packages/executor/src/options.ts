@@ -36,6 +36,15 @@ export interface ExecutorOptions {
   leaseMs?: number;
   /** Spans are recorded (they cost one event per flush). @default true */
   spans?: boolean;
+  /**
+   * The done mark (the lease record set to `done` once a task's fan-out is complete) stops a duplicate
+   * that arrives after the lease expired. An output stored under its own key carries the mark in the same
+   * write; otherwise the mark costs a write of its own, made only for tasks whose compute took at least
+   * this long. A cheaper task relies on its lease alone: a duplicate arriving after the lease expired
+   * recomputes it and redoes its idempotent fan-out, which costs less than a write per task.
+   * @default 1_000
+   */
+  doneMarkMinMs?: number;
 }
 
 export type ResolvedExecutorOptions = Required<ExecutorOptions>;
@@ -51,6 +60,7 @@ export const executorDefaults: ResolvedExecutorOptions = {
   invokeConcurrency: 16,
   leaseMs: 10_000,
   spans: true,
+  doneMarkMinMs: 1_000,
 };
 
 export function resolveExecutorOptions(options: ExecutorOptions = {}): ResolvedExecutorOptions {

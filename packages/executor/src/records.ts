@@ -6,7 +6,8 @@
  *   begin      lease `run` (SET NX PX); `done` in `run` means the task finished its fan-out already
  *   output     write-once `out` (SET NX), together with the done mark
  *   fanIn      add my parent position to the child's `in` set (a small output rides along in the
- *              child's `inputs`); the completing parent holds `trigger` and gets the carried inputs
+ *              child's `inputs`); the completing parent holds `trigger` and gets the carried inputs, and
+ *              when it will run the child itself, takes the child's lease in the same step (as begin)
  *   hold       delayed I/O: register as the parent that keeps a large input for the child in memory
  *   finish     mark `run` as done (duplicates of the task then stop at `begin`)
  */
@@ -39,6 +40,10 @@ export type HoldResult =
   /** Another parent already holds a large input for this child: persist and fan in normally. */
   | 'conflict';
 
+function beginResult(code: number): BeginResult {
+  return code === 1 ? 'compute' : code === 2 ? 'resume' : 'skip';
+}
+
 export class TaskRecords {
   constructor(
     private readonly store: Store,
@@ -53,7 +58,7 @@ export class TaskRecords {
       [keys.lease(this.job, task), keys.out(this.job, task)],
       [this.owner, leaseMs, DONE_MARK],
     );
-    return r.code === 1 ? 'compute' : r.code === 2 ? 'resume' : 'skip';
+    return beginResult(r.code);
   }
 
   async renew(task: number, leaseMs: number): Promise<boolean> {
@@ -94,15 +99,21 @@ export class TaskRecords {
     position: number,
     inDegree: number,
     carry: Uint8Array | '',
-  ): Promise<{ outcome: FanInResult; carried: readonly CarriedInput[] }> {
-    const r = await this.store.runScript('fanIn', this.#fanInKeys(child), [
-      position,
-      inDegree,
-      this.keyTtlMs,
-      carry,
-    ]);
+    leaseMs?: number,
+  ): Promise<{ outcome: FanInResult; carried: readonly CarriedInput[]; begin?: BeginResult }> {
+    const k = this.#fanInKeys(child);
+    const args: (string | number | Uint8Array)[] = [position, inDegree, this.keyTtlMs, carry];
+    if (leaseMs !== undefined) {
+      k.push(keys.lease(this.job, child), keys.out(this.job, child));
+      args.push(this.owner, leaseMs, DONE_MARK);
+    }
+    const r = await this.store.runScript('fanIn', k, args);
     const outcome = r.code === 1 ? 'won' : r.wakeHolder ? 'wake-holder' : 'pending';
-    return { outcome, carried: r.carried ?? [] };
+    return {
+      outcome,
+      carried: r.carried ?? [],
+      ...(r.lease === undefined ? {} : { begin: beginResult(r.lease) }),
+    };
   }
 
   async hold(

@@ -63,11 +63,15 @@ function carriedList(ks: Keyspace, key: string, now: number): unknown[] {
   return flat;
 }
 
-const fanIn: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now) => {
+const fanIn: Twin = (ks, keys, argv, now) => {
+  const [inKey, triggerKey, holdKey, inputsKey, leaseKey, outKey] = keys;
   const args = fanInArgs(argv, 1);
   if (typeof args === 'number') return [args, 0, ''];
   const { parent, inDegree, ttl } = args;
-  const firstListed = inputsKey === undefined ? 3 : 4;
+  if (keys.length === 5) return [-3, 0, ''];
+  const lease = leaseKey === undefined ? undefined : taskBeginArgs(argv.slice(4, 7));
+  if (lease === null) return [-3, 0, ''];
+  const firstListed = lease !== undefined ? 7 : inputsKey === undefined ? 3 : 4;
   const listed = argv.length - firstListed;
   if (listed > 0) {
     if (listed !== inDegree) return [-2, 0, ''];
@@ -83,6 +87,7 @@ const fanIn: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now) => 
   if (holdValue === false) return [-4, 0, ''];
   const inputs = inputsKey === undefined ? undefined : ks.get(inputsKey, now);
   if (inputs !== undefined && inputs.type !== 'hash') return [-4, 0, ''];
+  if (leaseKey !== undefined && stringValue(ks, leaseKey, now) === false) return [-4, 0, ''];
 
   const members = set?.members ?? new Set<string>();
   members.add(parent);
@@ -102,6 +107,10 @@ const fanIn: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now) => 
     ks.put(triggerKey as string, { type: 'string', value: encoder.encode(parent), expiresAt: now + ttl });
   }
   const holder = stringValue(ks, triggerKey as string, now) || '';
+  if (holder === parent && lease !== undefined) {
+    const leaseCode = takeLease(ks, leaseKey as string, outKey as string, lease, now);
+    return [1, arrived, holder, 0, carriedList(ks, inputsKey as string, now), leaseCode];
+  }
   if (holder === parent && inputsKey !== undefined)
     return [1, arrived, holder, 0, carriedList(ks, inputsKey, now)];
   return [holder === parent ? 1 : 2, arrived, holder, 0];
@@ -148,17 +157,37 @@ const readInputs: Twin = (ks, [inputsKey], _argv, now) => {
   return [1, carriedList(ks, inputsKey as string, now)];
 };
 
-const taskBegin: Twin = (ks, [leaseKey, outKey], argv, now) => {
+interface TaskBeginArgs {
+  owner: string;
+  ms: number;
+  mark: string;
+}
+
+/** Owner, lease duration and done mark as taskBegin checks them (ARGV[1..3]); null when invalid. */
+function taskBeginArgs(argv: readonly ScriptArgValue[]): TaskBeginArgs | null {
   const owner = text(argv[0]);
   const ms = luaNumber(argv[1]);
   const mark = text(argv[2]);
-  if (owner === '' || mark === '' || owner === mark || !isPositiveInt(ms)) return [-3, ''];
+  if (owner === '' || mark === '' || owner === mark || !isPositiveInt(ms)) return null;
+  return { owner, ms, mark };
+}
+
+/** taskBegin's decision on a lease key already checked to hold a string or nothing: its return code. */
+function takeLease(ks: Keyspace, leaseKey: string, outKey: string, a: TaskBeginArgs, now: number): number {
+  const current = stringValue(ks, leaseKey, now);
+  if (current === a.mark) return 3;
+  if (current !== null && current !== a.owner) return 0;
+  ks.put(leaseKey, { type: 'string', value: encoder.encode(a.owner), expiresAt: now + a.ms });
+  return ks.get(outKey, now) !== undefined ? 2 : 1;
+}
+
+const taskBegin: Twin = (ks, [leaseKey, outKey], argv, now) => {
+  const args = taskBeginArgs(argv);
+  if (args === null) return [-3, ''];
   const current = stringValue(ks, leaseKey as string, now);
   if (current === false) return [-4, ''];
-  if (current === mark) return [3, mark];
-  if (current !== null && current !== owner) return [0, current];
-  ks.put(leaseKey as string, { type: 'string', value: encoder.encode(owner), expiresAt: now + ms });
-  return [ks.get(outKey as string, now) !== undefined ? 2 : 1, owner];
+  const code = takeLease(ks, leaseKey as string, outKey as string, args, now);
+  return [code, code === 3 ? args.mark : code === 0 ? current : args.owner];
 };
 
 function leaseArgs(argv: readonly ScriptArgValue[]): { owner: string; ms: number } | null {

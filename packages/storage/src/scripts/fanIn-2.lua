@@ -10,6 +10,8 @@
 -- KEYS[2]   trigger of the child            wk:{<job>:<child>}:trigger
 -- KEYS[3]   optional: holder of the child   wk:{<job>:<child>}:hold   (delayed I/O, see fanInHold-3.lua)
 -- KEYS[4]   optional (with KEYS[3]): the child's carried inputs, a hash   wk:{<job>:<child>}:inputs
+-- KEYS[5]   optional (with KEYS[4] and KEYS[6]): the child's lease   wk:{<job>:<child>}:run
+-- KEYS[6]   optional (with KEYS[5]): the child's output              wk:{<job>:<child>}:out
 -- ARGV[1]   the caller's parent index       canonical decimal integer >= 0
 -- ARGV[2]   the child's in-degree           integer >= 1
 -- ARGV[3]   TTL of the keys, milliseconds   integer >= 1
@@ -17,21 +19,28 @@
 --           output travels inside the fan-in record: written in the same atomic step as the signal, so
 --           write-before-signal holds, and the parent that completes the set gets every carried input in
 --           its reply instead of reading them one by one.
--- ARGV[4..] (ARGV[5..] with KEYS[4]) optional: the child's parent indices. When given there must be
---           exactly in-degree of them and ARGV[1] must be one of them; when absent ARGV[1] is a position
---           and must be < in-degree.
+-- ARGV[5]   with KEYS[5]: the caller's owner token for the child's lease   non-empty, never ARGV[7]
+-- ARGV[6]   with KEYS[5]: lease duration, milliseconds   integer >= 1
+-- ARGV[7]   with KEYS[5]: the done mark                  non-empty string
+--           With KEYS[5..6] the trigger holder also takes the child's lease, as taskBegin-2.lua would, in
+--           the same atomic step: a parent that will run the child itself saves a round trip.
+-- ARGV[4..] (ARGV[5..] with KEYS[4], ARGV[8..] with KEYS[5]) optional: the child's parent indices. When
+--           given there must be exactly in-degree of them and ARGV[1] must be one of them; when absent
+--           ARGV[1] is a position and must be < in-degree.
 --
 -- Returns { code, arrived, holder, wake, carried }: arrived = parents recorded so far, holder = trigger
 -- holder or '', wake = 1 when KEYS[3] names a registered delayed-I/O holder and, after this call, every
 -- parent but that holder has arrived: the caller must wake the holder (it completes the fan-in itself);
 -- otherwise 0. carried (only with KEYS[4], only for code 1) = the carried inputs as a flat list
--- { parent, value, parent, value, ... }.
+-- { parent, value, parent, value, ... }. With KEYS[5], code 1 adds a sixth item, the lease outcome, coded
+-- as taskBegin's: 1 leased (compute), 2 leased and the output exists (resume), 0 held by another owner,
+-- 3 the child is done.
 --   1  the caller holds the trigger (it completed the set, now or in an earlier delivery)
 --   0  waiting: the set is not complete yet
 --   2  complete, and another parent holds the trigger
 --  -1  invalid parent: not in the parent list, or position >= in-degree
 --  -2  in-degree mismatch: in-degree not a positive integer, or the parent list has another length
---  -3  bad argument: parent index or TTL is not a valid integer
+--  -3  bad argument: parent index or TTL is not a valid integer, 5 keys, or invalid lease arguments
 --  -4  wrong type: a key holds another type than set / string
 
 local parent = ARGV[1]
@@ -47,8 +56,22 @@ if ttl == nil or ttl < 1 or ttl ~= math.floor(ttl) then
   return { -3, 0, '' }
 end
 
+if #KEYS == 5 then
+  return { -3, 0, '' }
+end
 local carry = #KEYS >= 4
-local firstListed = carry and 5 or 4
+local lease = #KEYS >= 6
+local owner, leaseMs, mark
+if lease then
+  owner = ARGV[5]
+  leaseMs = tonumber(ARGV[6])
+  mark = ARGV[7]
+  if owner == nil or owner == '' or mark == nil or mark == '' or owner == mark or leaseMs == nil
+    or leaseMs < 1 or leaseMs ~= math.floor(leaseMs) then
+    return { -3, 0, '' }
+  end
+end
+local firstListed = lease and 8 or (carry and 5 or 4)
 local listed = #ARGV - firstListed + 1
 if listed > 0 then
   if listed ~= inDegree then
@@ -84,6 +107,12 @@ if carry then
     return { -4, 0, '' }
   end
 end
+if lease then
+  local keyType = redis.call('TYPE', KEYS[5])['ok']
+  if keyType ~= 'none' and keyType ~= 'string' then
+    return { -4, 0, '' }
+  end
+end
 
 redis.call('SADD', KEYS[1], parent)
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -106,6 +135,19 @@ end
 redis.call('SET', KEYS[2], parent, 'NX', 'PX', ttl)
 local holder = redis.call('GET', KEYS[2])
 if holder == parent then
+  if lease then
+    local leaseCode
+    local current = redis.call('GET', KEYS[5])
+    if current == mark then
+      leaseCode = 3
+    elseif current and current ~= owner then
+      leaseCode = 0
+    else
+      redis.call('SET', KEYS[5], owner, 'PX', leaseMs)
+      leaseCode = (redis.call('EXISTS', KEYS[6]) == 1) and 2 or 1
+    end
+    return { 1, arrived, holder, 0, redis.call('HGETALL', KEYS[4]), leaseCode }
+  end
   if carry then
     return { 1, arrived, holder, 0, redis.call('HGETALL', KEYS[4]) }
   end

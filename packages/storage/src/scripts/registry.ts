@@ -48,6 +48,11 @@ export interface FanInResult {
    * the fan-in record, by parent index. Undefined otherwise.
    */
   readonly carried?: CarriedInput[];
+  /**
+   * With the optional lease keys (fifth and sixth), for the trigger holder: the outcome of taking the
+   * child's lease in the same step, coded as `taskBegin`'s. Undefined otherwise.
+   */
+  readonly lease?: TaskBeginCode;
 }
 
 /** A parent's output carried in a child's fan-in record: [parent index, value]. */
@@ -149,6 +154,7 @@ const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
       holder: holder || null,
       wakeHolder: asNumber(r[3] ?? 0) === 1,
       ...(r[4] === undefined ? {} : { carried: asCarried(r[4]) }),
+      ...(r[5] === undefined ? {} : { lease: asNumber(r[5]) as TaskBeginCode }),
     };
   },
   fanInHold: (r) => {
@@ -189,7 +195,7 @@ function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResul
 }
 
 /** Keys a script may take beyond its required ones (named in its header as optional). */
-const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 2, fanInHold: 1, writeOnce: 1 };
+const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 4, fanInHold: 1, writeOnce: 1 };
 
 /** Static facts about one script. */
 export interface ScriptSpec {

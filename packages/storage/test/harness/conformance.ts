@@ -564,6 +564,75 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       expect((await store.runScript('readInputs', [keys.inputs(job, 10)], [])).carried).toEqual([]);
     });
 
+    it('fanIn with the lease keys starts the child for the trigger holder only, as taskBegin would', async () => {
+      const job = jobId();
+      const child = 11;
+      const k6 = [
+        keys.fanIn(job, child),
+        keys.trigger(job, child),
+        keys.hold(job, child),
+        keys.inputs(job, child),
+        keys.lease(job, child),
+        keys.out(job, child),
+      ];
+      const call = (parent: number, owner: string) =>
+        store.runScript('fanIn', k6, [parent, 2, TTL_MS, bytes(4, parent), owner, TTL_MS, 'done']);
+      const first = await call(0, 'exec-a');
+      expect(first.holdsTrigger).toBe(false);
+      expect(first.lease).toBeUndefined();
+      expect(await store.get(keys.lease(job, child))).toBeNull();
+      const won = await call(1, 'exec-b');
+      expect(won.holdsTrigger).toBe(true);
+      expect(won.lease).toBe(TaskBeginCode.Compute);
+      expect(won.carried?.map(([p]) => p).sort()).toEqual([0, 1]);
+      expect(Buffer.from((await store.get(keys.lease(job, child)))!).toString()).toBe('exec-b');
+      // A duplicate of the winning parent (another executor) wins the trigger again but not the lease.
+      const duplicate = await call(1, 'exec-c');
+      expect(duplicate.holdsTrigger).toBe(true);
+      expect(duplicate.lease).toBe(TaskBeginCode.HeldByOther);
+      // The owner itself asking again (a re-sent command) keeps its lease.
+      expect((await call(1, 'exec-b')).lease).toBe(TaskBeginCode.Compute);
+      // Once the output exists the holder resumes; once the child is done, nobody starts it again.
+      await store.runScript('writeOnce', [keys.out(job, child)], [bytes(3, 9), TTL_MS]);
+      expect((await call(1, 'exec-b')).lease).toBe(TaskBeginCode.Resume);
+      await store.set(keys.lease(job, child), new TextEncoder().encode('done'), TTL_MS);
+      expect((await call(1, 'exec-d')).lease).toBe(TaskBeginCode.Done);
+      // The non-holder never touches the lease.
+      expect((await call(0, 'exec-e')).lease).toBeUndefined();
+    });
+
+    it('fanIn rejects five keys, bad lease arguments and a lease key of another type', async () => {
+      const job = jobId();
+      const refused = async (call: Promise<unknown>, rejection: number): Promise<void> => {
+        const error = await call.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ScriptRejected);
+        expect((error as ScriptRejected).rejection).toBe(rejection);
+      };
+      const k = [keys.fanIn(job, 1), keys.trigger(job, 1), keys.hold(job, 1), keys.inputs(job, 1)];
+      const withLease = [...k, keys.lease(job, 1), keys.out(job, 1)];
+      const bad = ScriptRejection.BadArgument;
+      await refused(store.runScript('fanIn', [...k, keys.lease(job, 1)], [0, 1, TTL_MS, '']), bad);
+      await refused(store.runScript('fanIn', withLease, [0, 1, TTL_MS, '', '', TTL_MS, 'done']), bad);
+      await refused(store.runScript('fanIn', withLease, [0, 1, TTL_MS, '', 'me', 0, 'done']), bad);
+      await refused(store.runScript('fanIn', withLease, [0, 1, TTL_MS, '', 'done', TTL_MS, 'done']), bad);
+      expect(await store.exists(keys.fanIn(job, 1))).toBe(false); // nothing recorded
+      // The child's `in` set given as its lease key: refused before anything is written.
+      await store.runScript('fanIn', [keys.fanIn(job, 3), keys.trigger(job, 3)], [0, 2, TTL_MS]);
+      const wrong = [
+        ...k.map((key) => key.replace(`${job}:1}`, `${job}:3}`)),
+        keys.fanIn(job, 3),
+        keys.out(job, 3),
+      ];
+      await refused(
+        store.runScript('fanIn', wrong, [1, 2, TTL_MS, '', 'me', TTL_MS, 'done']),
+        ScriptRejection.WrongType,
+      );
+      expect(await store.exists(keys.trigger(job, 3))).toBe(false);
+    });
+
     it('writeOnce writes the first value only', async () => {
       const key = keys.out(jobId(), 'w');
       expect(await store.runScript('writeOnce', [key], [bytes(100, 1), TTL_MS])).toEqual({
