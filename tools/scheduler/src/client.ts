@@ -96,6 +96,8 @@ export class Client {
   #closed = false;
   /** Second clean-ups of failed jobs, due a lease period after the first. */
   readonly #laterDeletes = new Map<string, NodeJS.Timeout>();
+  /** Deletions of ended jobs' keys still running. */
+  readonly #cleanups = new Set<Promise<void>>();
 
   private constructor(
     readonly store: Store,
@@ -196,12 +198,24 @@ export class Client {
     } finally {
       this.pool.stopJob(job);
       if (!options.keepKeys) {
-        await this.#deleteJob(job);
+        // The keys go in the background: the caller has its outputs as soon as the finals are in, and
+        // `settled()` / `close()` wait for the deletion.
+        const cleanup = this.#deleteJob(job).finally(() => this.#cleanups.delete(cleanup));
+        this.#cleanups.add(cleanup);
         // A failed job's executors may have been between their last check and a write when the keys
         // went: delete once more after they have all noticed (a lease period), or at close().
         if (failed) this.#deleteLater(job, resolved.leaseMs);
       }
     }
+  }
+
+  /**
+   * Resolves when the keys of every job that has ended are deleted from storage (`compute()` and `run()`
+   * resolve first and delete in the background). Jobs that failed are deleted once more a lease period
+   * later; `close()` waits for that too.
+   */
+  async settled(): Promise<void> {
+    while (this.#cleanups.size > 0) await Promise.all([...this.#cleanups]);
   }
 
   /** The plan goes first: its absence tells late duplicate deliveries that the job is over. */
@@ -230,6 +244,7 @@ export class Client {
     if (this.#closed) return;
     this.#closed = true;
     await this.pool.close(); // no executor writes after this
+    await this.settled();
     const pending = [...this.#laterDeletes.keys()];
     for (const timer of this.#laterDeletes.values()) clearTimeout(timer);
     this.#laterDeletes.clear();

@@ -21,6 +21,7 @@ import {
   checkClustering,
   checkCrashRecovery,
   checkDelayedIo,
+  checkDoneMarks,
   checkLineageRecompute,
   checkTwoHolders,
 } from './scenarios.js';
@@ -73,6 +74,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     expect(report.retries).toBe(0);
     // Intermediate outputs crossed executors through Redis.
     expect(report.counters.bytesStored).toBeGreaterThan(0);
+    await client.settled();
     expect(await keyCount(servers())).toBe(0);
   });
 
@@ -82,6 +84,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     expect(outputs.get(finalKey)).toBe(expected);
     expect(outputs.size).toBe(1);
     expect(report.counters.tasksExecuted).toBe(report.tasks);
+    await client.settled();
     expect(await keyCount(servers())).toBe(0);
   });
 
@@ -156,6 +159,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     const x = b.task('x', 'add', 1, 2);
     b.task('bad', 'fail', 'exploded on purpose', x);
     b.task('other', 'sleep', 200, x);
+    await client.settled();
     const keysBefore = await keyCount(servers());
     const error = await client.compute(b.build()).catch((e: unknown) => e);
     expect(error).toMatchObject({
@@ -167,12 +171,14 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     expect((error as { remoteStack?: string }).remoteStack).toMatch(/DeliberateFailure/);
     // Give `other` (200 ms) time to finish: whatever it does then must not recreate the job's keys.
     await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.settled();
     expect(await keyCount(servers())).toBe(keysBefore);
   });
 
   it("stops on cancel, and the running task does not recreate the cancelled job's keys", async () => {
     const b = new GraphBuilder();
     b.task('slow', 'sleep', 300);
+    await client.settled();
     const keysBefore = await keyCount(servers());
     const controller = new AbortController();
     const pending = client.compute(b.build(), { signal: controller.signal });
@@ -180,6 +186,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     await expect(pending).rejects.toMatchObject({ code: 'SCHEDULER_JOB_CANCELLED' });
     // Past the end of the 300 ms sleep: nothing it does may bring the job's keys back.
     await new Promise((resolve) => setTimeout(resolve, 600));
+    await client.settled();
     expect(await keyCount(servers())).toBe(keysBefore);
   });
 
@@ -198,6 +205,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
   it('rejects a stalled job at its deadline, naming what is missing, and leaves its keys deleted', async () => {
     const b = new GraphBuilder();
     b.task('slow', 'sleep', 800);
+    await client.settled();
     const keysBefore = await keyCount(servers());
     await expect(client.compute(b.build(), { deadlineMs: 300 })).rejects.toMatchObject({
       code: 'DEADLINE_EXCEEDED',
@@ -205,11 +213,13 @@ describe.each(stores)('on $name', ({ url, servers }) => {
     });
     // Past the end of the 800 ms sleep.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await client.settled();
     expect(await keyCount(servers())).toBe(keysBefore);
   });
 
   it('rejects an invalid graph before invoking anything or writing a key', async () => {
     const before = client.backendStats.invocations;
+    await client.settled();
     const keysBefore = await keyCount(servers());
     await expect(
       client.compute({
@@ -220,6 +230,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
       }),
     ).rejects.toMatchObject({ code: 'GRAPH_CYCLE' });
     expect(client.backendStats.invocations).toBe(before);
+    await client.settled();
     expect(await keyCount(servers())).toBe(keysBefore);
   });
 
@@ -229,5 +240,9 @@ describe.each(stores)('on $name', ({ url, servers }) => {
 
   it('recomputes from lineage an output that was never persisted', async () => {
     await checkLineageRecompute(client);
+  });
+
+  it('marks done what is expensive to redo, and leases a won child with its fan-in', async () => {
+    await checkDoneMarks(client);
   });
 });

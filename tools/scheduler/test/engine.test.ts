@@ -10,6 +10,7 @@ import {
   checkClustering,
   checkCrashRecovery,
   checkDelayedIo,
+  checkDoneMarks,
   checkLineageRecompute,
   checkTwoHolders,
 } from './scenarios.js';
@@ -100,6 +101,10 @@ describe('at-least-once delivery and crashes', () => {
 
   it('recomputes from lineage an output that was never persisted', async () => {
     await checkLineageRecompute(client);
+  });
+
+  it('marks done what is expensive to redo, and leases a won child with its fan-in', async () => {
+    await checkDoneMarks(client);
   });
 
   it('turns a task that always crashes into RetriesExhaustedError', async () => {

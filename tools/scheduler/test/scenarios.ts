@@ -1,11 +1,13 @@
 /**
  * Engine scenarios run and checked the same way on every store — engine.test.ts (memory) and
  * engine-redis.test.ts (shards, cluster) call these: locality (task clustering, delayed I/O, two holders
- * of one child) and recovery (a crash at a named point, lineage recompute).
+ * of one child), recovery (a crash at a named point, lineage recompute) and the task records a job leaves
+ * (done marks, leases taken with the fan-in).
  */
 import { expect } from 'vitest';
-import type { NDArray } from '@wukong/graph';
+import { GraphBuilder, type NDArray } from '@wukong/graph';
 import type { CrashPoint } from '@wukong/executor';
+import { keys } from '@wukong/storage';
 import type { Client } from '../src/client.js';
 import { chainGraph, clusterGraph, delayedIoGraph, fanOutReduce, twoHoldersGraph } from './graphs.js';
 
@@ -77,4 +79,39 @@ export async function checkLineageRecompute(client: Client): Promise<void> {
   });
   expect(outputs.get('c')).toBe(31);
   expect(report.counters.tasksRecomputed).toBeGreaterThanOrEqual(1);
+}
+
+/**
+ * Done marks: an output stored under its own key (a final) carries one; a task whose output only rode in
+ * its child's fan-in record gets one when its compute took at least `doneMarkMinMs`, and a cheaper one
+ * does not (its lease alone guards it). The child, won by a parent that runs it itself, was leased by
+ * that parent's fan-in, and every task ran once.
+ */
+export async function checkDoneMarks(client: Client): Promise<void> {
+  const b = new GraphBuilder();
+  const cheap = b.task('cheap', 'add', 1, 2);
+  const slow = b.task('slow', 'sleep', 80, 4);
+  b.task('total', 'add', cheap, slow);
+  const { outputs, report } = await client.run(b.build(), {
+    keepKeys: true,
+    executorOptions: { doneMarkMinMs: 50, leaseMs: 5_000 },
+  });
+  try {
+    expect(outputs.get('total')).toBe(7);
+    expect(report.counters.tasksExecuted).toBe(3);
+    const mark = async (key: string): Promise<string | null> => {
+      const value = await client.store.get(keys.lease(report.job, report.keys.indexOf(key)));
+      return value === null ? null : new TextDecoder().decode(value);
+    };
+    expect(await mark('total')).toBe('done');
+    expect(await mark('slow')).toBe('done');
+    const cheapLease = await mark('cheap');
+    expect(cheapLease).not.toBeNull(); // still its executor's lease
+    expect(cheapLease).not.toBe('done');
+    // Neither parent's output was written under its own key: both rode in the fan-in record.
+    expect(await client.store.exists(keys.out(report.job, report.keys.indexOf('cheap')))).toBe(false);
+    expect(await client.store.exists(keys.out(report.job, report.keys.indexOf('slow')))).toBe(false);
+  } finally {
+    await client.store.deleteJob(report.job);
+  }
 }
