@@ -26,7 +26,7 @@ import {
   planChunks,
   type ChunkManifest,
 } from '../chunking.js';
-import { jobKeyPattern, keys as keyOf, sameHashTag, taskKeys, type TaskRef } from '../keys.js';
+import { hashTag, jobKeyPattern, keys as keyOf, sameHashTag, taskKeys, type TaskRef } from '../keys.js';
 import { checkTtlMs, type ResolvedRedisStoreOptions } from '../options.js';
 import {
   parseReply,
@@ -398,9 +398,12 @@ export class RedisStore implements Store {
           }
           cursor = reply[0];
           if (reply[1].length > 0) {
-            // Per-key DEL on the node that returned the key: valid on standalone servers and cluster nodes.
+            // On the node that returned the keys: one DEL for the batch on a standalone server; on a
+            // cluster node one DEL per hash tag (a task's keys share one), as a multi-key command must
+            // stay in one slot there.
+            const groups = this.topology.multiKeyAcrossSlots ? [reply[1]] : groupByHashTag(reply[1]);
             const pipeline = target.pipeline();
-            for (const key of reply[1]) pipeline.call('DEL', key);
+            for (const group of groups) pipeline.call('DEL', ...group);
             try {
               unwrapPipeline((await pipeline.exec()) as PipelineReply, reply[1]);
             } catch (err) {
@@ -417,6 +420,18 @@ export class RedisStore implements Store {
     this.#closed = true;
     await this.topology.close();
   }
+}
+
+/** Keys grouped by hash tag, in first-seen order. */
+function groupByHashTag(keys: readonly string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const tag = hashTag(key);
+    const group = groups.get(tag);
+    if (group === undefined) groups.set(tag, [key]);
+    else group.push(key);
+  }
+  return [...groups.values()];
 }
 
 /**
