@@ -45,7 +45,22 @@ function packA(
       const r1 = r0 + ((<usize>lda) << 3);
       const r2 = r1 + ((<usize>lda) << 3);
       const r3 = r2 + ((<usize>lda) << 3);
-      for (let p = 0; p < kc; p++) {
+      // Two values of each of the four rows per step, transposed 4×2 → 2×4 by 64-bit lane shuffles.
+      const va = f64x2.splat(alpha);
+      let p = 0;
+      for (; p + 2 <= kc; p += 2) {
+        const o = (<usize>p) << 3;
+        const d = panel + ((<usize>p) << 5);
+        const x0 = f64x2.mul(va, v128.load(r0 + o));
+        const x1 = f64x2.mul(va, v128.load(r1 + o));
+        const x2 = f64x2.mul(va, v128.load(r2 + o));
+        const x3 = f64x2.mul(va, v128.load(r3 + o));
+        v128.store(d, v128.shuffle<f64>(x0, x1, 0, 2));
+        v128.store(d, v128.shuffle<f64>(x2, x3, 0, 2), 16);
+        v128.store(d, v128.shuffle<f64>(x0, x1, 1, 3), 32);
+        v128.store(d, v128.shuffle<f64>(x2, x3, 1, 3), 48);
+      }
+      if (p < kc) {
         const o = (<usize>p) << 3;
         const d = panel + ((<usize>p) << 5);
         store<f64>(d, alpha * load<f64>(r0 + o));

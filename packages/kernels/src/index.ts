@@ -15,11 +15,13 @@ export {
   Kernels,
   F64Buffer,
   WASM32_MAX_BYTES,
+  GEMM_K_BLOCK,
   type F64Input,
   type GemmParams,
   type QrResult,
   type SvdResult,
   type UniformOptions,
+  type StreamRangeOptions,
   type NormalOptions,
 } from './kernels.js';
 export {

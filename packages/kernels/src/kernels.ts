@@ -29,6 +29,13 @@ import {
 } from './svc-model.js';
 import { isWasmTrap } from './wasm-api.js';
 
+/**
+ * gemm sums op(A)·op(B) along k in consecutive chunks of this many terms, each chunk's partial sum added
+ * to C in order (KC in assembly/gemm.ts). A product split along k at multiples of it — the first call
+ * with the caller's β, the rest with β = 1 — therefore gives bit for bit the result of one call.
+ */
+export const GEMM_K_BLOCK = 256;
+
 /** wasm32 linear memory is addressed by u32: 65536 pages of 64 KiB. */
 export const WASM32_MAX_BYTES = 2 ** 32;
 
@@ -98,6 +105,18 @@ export interface GemmParams {
   readonly transA?: boolean;
   /** @default false */
   readonly transB?: boolean;
+  /**
+   * Leading dimensions (elements between consecutive stored rows) and element offsets of the first
+   * entry, BLAS-style, for working on a sub-matrix in place: A's stored rows are `lda` apart starting at
+   * `aOffset`, and so on. An array operand must then hold at least offset + (rows − 1)·ld + cols
+   * elements (it is staged whole). @default the stored row length, and 0.
+   */
+  readonly lda?: number;
+  readonly ldb?: number;
+  readonly ldc?: number;
+  readonly aOffset?: number;
+  readonly bOffset?: number;
+  readonly cOffset?: number;
 }
 
 export interface QrResult {
@@ -116,14 +135,23 @@ export interface SvdResult {
   readonly vt: Float64Array;
 }
 
-export interface UniformOptions {
+export interface StreamRangeOptions {
+  /**
+   * Index of the first element: the call returns elements offset … offset+count−1 of the block's stream,
+   * exactly that part of a fill from 0 (a block can be generated piece by piece). offset + count < 2³¹.
+   * @default 0
+   */
+  readonly offset?: number;
+}
+
+export interface UniformOptions extends StreamRangeOptions {
   /** @default 0 */
   readonly low?: number;
   /** @default 1 */
   readonly high?: number;
 }
 
-export interface NormalOptions {
+export interface NormalOptions extends StreamRangeOptions {
   /** @default 0 */
   readonly mean?: number;
   /** @default 1 */
@@ -151,6 +179,29 @@ function checkSeed(routine: string, name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0) {
     throw new InvalidArgumentError(`${routine}: ${name} must be a non-negative safe integer, got ${v}`);
   }
+}
+
+/**
+ * A stored matrix's addressing in a gemm call: leading dimension, offset, and the elements its storage
+ * must hold. `dense` when neither was given (the plain row-major layout, checked exactly as before).
+ */
+function layout(
+  routine: string,
+  name: string,
+  rows: number,
+  cols: number,
+  ld: number | undefined,
+  offset: number | undefined,
+): { ld: number; offset: number; need: number; dense: boolean } {
+  const dense = ld === undefined && offset === undefined;
+  const l = ld ?? cols;
+  const o = offset ?? 0;
+  checkDim(routine, `ld${name}`, l);
+  checkDim(routine, `${name}Offset`, o);
+  if (l < cols) throw new ShapeError(`${routine}: ld${name} = ${l} is less than the ${cols} stored columns`);
+  const need = rows === 0 || cols === 0 ? o : o + (rows - 1) * l + cols;
+  if (need > 2 ** 32 / 8) throw new WasmMemoryLimitError(`${routine}: ${name}'s layout`, need * 8);
+  return { ld: l, offset: o, need, dense };
 }
 
 function split64(v: number): [number, number] {
@@ -334,16 +385,24 @@ export class Kernels {
       checkDim(routine, name, v);
     const alpha = p.alpha ?? 1;
     const beta = p.beta ?? 0;
+    // Stored shapes: A m×k (k×m when transA), B k×n (n×k when transB), C m×n.
+    const [aRows, aCols] = p.transA ? [p.k, p.m] : [p.m, p.k];
+    const [bRows, bCols] = p.transB ? [p.n, p.k] : [p.k, p.n];
+    const la = layout(routine, 'a', aRows, aCols, p.lda, p.aOffset);
+    const lb = layout(routine, 'b', bRows, bCols, p.ldb, p.bOffset);
+    const lc = layout(routine, 'c', p.m, p.n, p.ldc, p.cOffset);
     this.#reserve(routine, Kernels.#inBytes([p.a, p.b]));
     const temps: number[] = [];
     try {
-      const a = this.#stage(routine, 'a', p.a, p.m * p.k, temps);
-      const b = this.#stage(routine, 'b', p.b, p.k * p.n, temps);
+      const a = la.dense
+        ? this.#stage(routine, 'a', p.a, p.m * p.k, temps)
+        : this.#stageAtLeast(routine, 'a', p.a, la.need, temps);
+      const b = lb.dense
+        ? this.#stage(routine, 'b', p.b, p.k * p.n, temps)
+        : this.#stageAtLeast(routine, 'b', p.b, lb.need, temps);
       p.c.assertOwnedBy(this, 'gemm(c)');
-      if (p.c.length < p.m * p.n)
-        throw new ShapeError(`gemm: c holds ${p.c.length} elements, needs ${p.m * p.n}`);
-      const lda = p.transA ? p.m : p.k;
-      const ldb = p.transB ? p.k : p.n;
+      if (p.c.length < lc.need)
+        throw new ShapeError(`gemm: c holds ${p.c.length} elements, needs ${lc.need}`);
       this.#run(routine, () =>
         this.#x.gemm(
           p.transA ? 1 : 0,
@@ -352,19 +411,29 @@ export class Kernels {
           p.n,
           p.k,
           alpha,
-          a.ptr,
-          Math.max(1, lda),
-          b.ptr,
-          Math.max(1, ldb),
+          a.ptr + la.offset * 8,
+          Math.max(1, la.ld),
+          b.ptr + lb.offset * 8,
+          Math.max(1, lb.ld),
           beta,
-          p.c.ptr,
-          Math.max(1, p.n),
+          p.c.ptr + lc.offset * 8,
+          Math.max(1, lc.ld),
           this.#gemmWork,
         ),
       );
     } finally {
       this.#release(temps);
     }
+  }
+
+  /** Like #stage, for an operand addressed through an offset and leading dimension: at least `need`. */
+  #stageAtLeast(routine: string, name: string, x: F64Input, need: number, temps: number[]): Staged {
+    if (x instanceof F64Buffer) return this.#stage(routine, name, x, need, temps);
+    if (!(x instanceof Float64Array))
+      throw new InvalidArgumentError(`${routine}: ${name} must be a Float64Array or F64Buffer`);
+    if (x.length < need)
+      throw new ShapeError(`${routine}: ${name} has ${x.length} elements, its layout needs ${need}`);
+    return this.#stage(routine, name, x, x.length, temps);
   }
 
   /**
@@ -763,6 +832,7 @@ export class Kernels {
     seed: number,
     block: number,
     count: number,
+    offset: number,
     p0: number,
     p1: number,
     out: F64Buffer | undefined,
@@ -770,6 +840,8 @@ export class Kernels {
     checkSeed(routine, 'seed', seed);
     checkSeed(routine, 'block', block);
     checkCount(routine, 'count', count);
+    checkCount(routine, 'offset', offset);
+    checkCount(routine, 'offset + count', offset + count);
     this.#reserve(routine, out ? 0 : count * 8);
     const temps: number[] = [];
     try {
@@ -777,8 +849,8 @@ export class Kernels {
       const [sl, sh] = split64(seed);
       const [bl, bh] = split64(block);
       if (routine === 'rngUniform')
-        this.#run(routine, () => this.#x.fillUniform(sl, sh, bl, bh, o, count, p0, p1));
-      else this.#run(routine, () => this.#x.fillNormal(sl, sh, bl, bh, o, count, p0, p1));
+        this.#run(routine, () => this.#x.fillUniform(sl, sh, bl, bh, o, offset, count, p0, p1));
+      else this.#run(routine, () => this.#x.fillNormal(sl, sh, bl, bh, o, offset, count, p0, p1));
       return this.#result(o, count, out);
     } finally {
       this.#release(temps);
@@ -788,7 +860,7 @@ export class Kernels {
   /**
    * `count` uniforms in [low, high) for block `block` of stream `seed` (Philox4x32-10): the same
    * (seed, block, count) always gives the same numbers, on any thread or machine; a longer count
-   * extends a shorter one.
+   * extends a shorter one, and `offset` picks any range of that sequence.
    */
   rngUniform(
     seed: number,
@@ -801,7 +873,7 @@ export class Kernels {
     if (!Number.isFinite(low) || !Number.isFinite(high) || !(high >= low)) {
       throw new InvalidArgumentError(`rngUniform: need finite low ≤ high, got [${low}, ${high})`);
     }
-    return this.#fill('rngUniform', seed, block, count, low, high, opts.out);
+    return this.#fill('rngUniform', seed, block, count, opts.offset ?? 0, low, high, opts.out);
   }
 
   /** `count` normals N(mean, std²) for block `block` of stream `seed` (Philox4x32-10 + Box–Muller). */
@@ -816,7 +888,7 @@ export class Kernels {
     if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) {
       throw new InvalidArgumentError(`rngNormal: need finite mean and std ≥ 0, got mean ${mean}, std ${std}`);
     }
-    return this.#fill('rngNormal', seed, block, count, mean, std, opts.out);
+    return this.#fill('rngNormal', seed, block, count, opts.offset ?? 0, mean, std, opts.out);
   }
 
   // ---- SVC ----------------------------------------------------------------------------------------

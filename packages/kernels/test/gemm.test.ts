@@ -2,7 +2,7 @@
 // combination, alpha/beta, both builds. Tolerance: |C − C_ref| ≤ 1e-14·k·max|A|·max|B| + 1e-15
 // (inputs in [-1, 1), so this bounds the accumulated rounding of a length-k dot product).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadKernels, reference, type Kernels } from '../src/index.js';
+import { GEMM_K_BLOCK, ShapeError, loadKernels, reference, type Kernels } from '../src/index.js';
 import { randomMatrix } from './helpers.js';
 
 const shapes: [number, number, number][] = [
@@ -70,6 +70,140 @@ describe.each(['simd128', 'relaxed'])('gemm (%s build)', (build) => {
     k.gemm({ m: 2, n: 2, k: 0, a: new Float64Array(0), b: new Float64Array(0), c, beta: 3 });
     expect(Array.from(c.view)).toEqual([3, 6, 9, 12]);
     k.free(c);
+  });
+
+  it('thin products (15 columns, or 15 rows through Aᵀ) equal the first columns/rows of wider ones bit for bit', () => {
+    // Each entry of C is one dot product accumulated in the same order whatever the width: the packing
+    // of A two columns at a time, the edge tiles and the full tiles must agree exactly.
+    const k = builds[build] as Kernels;
+    for (const kk of [1, 2, 7, 255, 256, 257, 600]) {
+      const a = randomMatrix(37, kk, kk);
+      const b = randomMatrix(kk, 17, kk + 1);
+      const wide = k.matmul(a, 37, kk, b, 17);
+      const b15 = new Float64Array(kk * 15);
+      for (let p = 0; p < kk; p++) b15.set(b.subarray(p * 17, p * 17 + 15), p * 15);
+      const thin = k.matmul(a, 37, kk, b15, 15);
+      for (let i = 0; i < 37; i++)
+        expect(Array.from(thin.subarray(i * 15, i * 15 + 15))).toEqual(
+          Array.from(wide.subarray(i * 17, i * 17 + 15)),
+        );
+      // op(A) = Aᵀ with 15 rows: the first 15 rows of the 17-row product.
+      const q = randomMatrix(kk, 17, kk + 2);
+      const q15 = new Float64Array(kk * 15);
+      for (let p = 0; p < kk; p++) q15.set(q.subarray(p * 17, p * 17 + 15), p * 15);
+      const tall = k.matmul(q, 17, kk, b, 17, { transA: true });
+      const short = k.matmul(q15, 15, kk, b, 17, { transA: true });
+      expect(Array.from(short)).toEqual(Array.from(tall.subarray(0, 15 * 17)));
+    }
+  });
+
+  it('works on sub-matrices through offsets and leading dimensions', () => {
+    const k = builds[build] as Kernels;
+    // A 9×7 block at (2, 3) of a 20×12 matrix, times a 7×5 block at (1, 4) of a 10×11 one, into a 9×5
+    // block at (4, 2) of a 15×8 C; every transpose combination, alpha and beta.
+    const big = (r: number, c: number, seed: number): Float64Array => randomMatrix(r, c, seed);
+    const cut = (x: Float64Array, ld: number, r0: number, c0: number, r: number, c: number): Float64Array => {
+      const out = new Float64Array(r * c);
+      for (let i = 0; i < r; i++) out.set(x.subarray((r0 + i) * ld + c0, (r0 + i) * ld + c0 + c), i * c);
+      return out;
+    };
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const [m, n, kk] = [9, 5, 7];
+        const [ar, ac] = transA ? [kk, m] : [m, kk];
+        const [br, bc] = transB ? [n, kk] : [kk, n];
+        const A = big(20, 12, 1);
+        const B = k.fromArray(big(10, 11, 2));
+        const C0 = big(15, 8, 3);
+        const C = k.fromArray(C0);
+        k.gemm({
+          m,
+          n,
+          k: kk,
+          a: A,
+          b: B,
+          c: C,
+          alpha: 1.5,
+          beta: -0.5,
+          transA,
+          transB,
+          lda: 12,
+          aOffset: 2 * 12 + 3,
+          ldb: 11,
+          bOffset: 1 * 11 + 4,
+          ldc: 8,
+          cOffset: 4 * 8 + 2,
+        });
+        const expected = cut(C0, 8, 4, 2, m, n);
+        reference.gemmRef(
+          transA,
+          transB,
+          m,
+          n,
+          kk,
+          1.5,
+          cut(A, 12, 2, 3, ar, ac),
+          cut(B.view, 11, 1, 4, br, bc),
+          -0.5,
+          expected,
+        );
+        expect(reference.maxAbsDiffRef(cut(C.view, 8, 4, 2, m, n), expected)).toBeLessThanOrEqual(1e-14);
+        // Everything outside the C block is untouched.
+        const after = C.view.slice();
+        for (let i = 0; i < 15; i++)
+          for (let j = 0; j < 8; j++)
+            if (i < 4 || i >= 4 + m || j < 2 || j >= 2 + n) expect(after[i * 8 + j]).toBe(C0[i * 8 + j]);
+        k.free(B);
+        k.free(C);
+      }
+    }
+    const c = k.alloc(100);
+    expect(() =>
+      k.gemm({ m: 2, n: 2, k: 3, a: new Float64Array(6), b: new Float64Array(6), c, lda: 2 }),
+    ).toThrow(ShapeError);
+    expect(() =>
+      k.gemm({ m: 2, n: 2, k: 3, a: new Float64Array(6), b: new Float64Array(6), c, aOffset: 1 }),
+    ).toThrow(ShapeError);
+    expect(() =>
+      k.gemm({ m: 10, n: 10, k: 1, a: new Float64Array(10), b: new Float64Array(10), c, cOffset: 1 }),
+    ).toThrow(ShapeError);
+    k.free(c);
+  });
+
+  it('splitting k at multiples of GEMM_K_BLOCK (β = 1 after the first part) is bit-identical to one call', () => {
+    const k = builds[build] as Kernels;
+    const [m, n, kk] = [19, 23, 3 * GEMM_K_BLOCK + 41];
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const a = k.fromArray(randomMatrix(m, kk, 31));
+        const b = k.fromArray(randomMatrix(kk, n, 32));
+        const c0 = randomMatrix(m, n, 33);
+        const whole = k.fromArray(c0);
+        const parts = k.fromArray(c0);
+        k.gemm({ m, n, k: kk, a, b, c: whole, alpha: 0.75, beta: 0.5, transA, transB });
+        for (let p0 = 0; p0 < kk; p0 += 2 * GEMM_K_BLOCK) {
+          const p = Math.min(2 * GEMM_K_BLOCK, kk - p0);
+          k.gemm({
+            m,
+            n,
+            k: p,
+            a,
+            b,
+            c: parts,
+            alpha: 0.75,
+            beta: p0 === 0 ? 0.5 : 1,
+            transA,
+            transB,
+            lda: transA ? m : kk,
+            aOffset: transA ? p0 * m : p0,
+            ldb: transB ? kk : n,
+            bOffset: transB ? p0 : p0 * n,
+          });
+        }
+        expect(Array.from(parts.view)).toEqual(Array.from(whole.view));
+        for (const x of [a, b, whole, parts]) k.free(x);
+      }
+    }
   });
 
   it('chains through buffers without copies: (A·B)·C with out buffers', () => {
