@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ARRAY_OPS, ML_OPS, type NDArray } from '@wukong/graph';
-import { reference } from '@wukong/kernels';
+import { loadKernels, reference } from '@wukong/kernels';
 import { BadOpArgsError, createOpRegistry, type Value } from '../src/index.js';
 
 const ops = createOpRegistry();
@@ -51,6 +51,65 @@ describe('array ops', () => {
     await expect(run(ARRAY_OPS.matmul, null, nd([6, 3], b), nd([6, 3], b))).rejects.toBeInstanceOf(
       BadOpArgsError,
     );
+  });
+
+  it('a large operand (generated, or an array) goes through the GEMM in panels with the one-call result', async () => {
+    // A generated block above the block cache's per-block limit (16 MiB: here 2100×1000) is generated a
+    // panel at a time, an array above 4 MiB is copied in a panel at a time; rows of the big operand are
+    // either rows/columns of C (A, Bᵀ) or terms of k (Aᵀ, B). Every case must equal one GEMM call on
+    // the whole operand bit for bit (the k panels are multiples of the GEMM's k block).
+    const k = await loadKernels();
+    const [rows, cols] = [2100, 1000];
+    const full = k.rngUniform(4, 7, rows * cols);
+    const normal = k.rngNormal(4, 8, rows * cols);
+    const small = (r: number, c: number, seed: number): NDArray =>
+      nd([r, c], reference.rngNormalRef(seed, 0, r * c));
+    const acc = (r: number, c: number): NDArray => nd([r, c], reference.rngUniformRef(99, 0, r * c));
+    const cases: { big: 'a' | 'b'; trans: boolean; other: NDArray }[] = [
+      { big: 'a', trans: false, other: small(cols, 3, 1) }, // rows of A = rows of C
+      { big: 'a', trans: true, other: small(rows, 3, 2) }, // rows of the stored Aᵀ = terms of k
+      { big: 'b', trans: false, other: small(3, rows, 3) }, // rows of B = terms of k
+      { big: 'b', trans: true, other: small(3, cols, 4) }, // rows of the stored Bᵀ = columns of C
+    ];
+    for (const { big, trans, other } of cases) {
+      for (const [spec, data] of [
+        [['uniform', 4, 7, rows, cols], full],
+        [['normal', 4, 8, rows, cols], normal],
+        [nd([rows, cols], full), full],
+      ] as [Value, Float64Array][]) {
+        const [oRows, oCols] = other.shape as [number, number];
+        const m = big === 'a' ? (trans ? cols : rows) : oRows;
+        const n = big === 'b' ? (trans ? rows : cols) : oCols;
+        const kk = big === 'a' ? (trans ? rows : cols) : oCols;
+        const c0 = acc(m, n);
+        const args: Value[] = big === 'a' ? [c0, spec, other, trans, false] : [c0, other, spec, false, trans];
+        const out = (await run(ARRAY_OPS.matmul, ...args)) as NDArray;
+        const want = k.fromArray(c0.data as Float64Array);
+        k.gemm({
+          m,
+          n,
+          k: kk,
+          a: big === 'a' ? data : (other.data as Float64Array),
+          b: big === 'b' ? data : (other.data as Float64Array),
+          c: want,
+          beta: 1,
+          transA: big === 'a' && trans,
+          transB: big === 'b' && trans,
+        });
+        expect(out.shape).toEqual([m, n]);
+        expect(Array.from(out.data as Float64Array)).toEqual(Array.from(want.view));
+        k.free(want);
+      }
+    }
+    // The block op writes a large generated block out piece by piece: the same numbers.
+    const block = (await run(ARRAY_OPS.block, ['uniform', 4, 7, rows, cols])) as NDArray;
+    expect(block.shape).toEqual([rows, cols]);
+    expect(Array.from((block.data as Float64Array).subarray(0, 5000))).toEqual(
+      Array.from(full.subarray(0, 5000)),
+    );
+    expect(maxDiff(block.data as Float64Array, full)).toBe(0);
+    const nblock = (await run(ARRAY_OPS.block, ['normal', 4, 8, rows, cols])) as NDArray;
+    expect(maxDiff(nblock.data as Float64Array, normal)).toBe(0);
   });
 
   it('generated blocks stay right when the block cache evicts (more than its 64 MiB)', async () => {

@@ -5,10 +5,21 @@
  * operand given as a generator spec is generated straight into kernel memory).
  */
 import { ARRAY_OPS, isNDArray } from '@wukong/graph';
-import type { F64Buffer, Kernels } from '@wukong/kernels';
+import { GEMM_K_BLOCK, type F64Buffer, type GemmParams, type Kernels } from '@wukong/kernels';
 import { BadOpArgsError } from '../errors.js';
 import type { Value } from '../values.js';
-import { arrayBlock, f64, kernels, operandBlock, release, viewOf, type Block } from './blocks.js';
+import {
+  arrayBlock,
+  f64,
+  generatedRows,
+  generateOut,
+  kernels,
+  operandBlock,
+  release,
+  viewOf,
+  type Block,
+  type RowSource,
+} from './blocks.js';
 import type { OpDefinition } from './registry.js';
 
 function flag(op: string, v: Value | undefined, what: string): boolean {
@@ -39,7 +50,104 @@ async function withBlocks<T>(
   }
 }
 
-/** acc + op(a)·op(b) through one GEMM call with β = 1. */
+/** Bytes of one panel of a streamed GEMM operand (see streamedGemm): about a core's L2. */
+const PANEL_BYTES = 2 * 1024 * 1024;
+
+/** Array operands at least this large are streamed through the GEMM in panels instead of staged whole. */
+const STREAM_ARRAY_BYTES = 2 * PANEL_BYTES;
+
+/** A large f64 array operand as a RowSource (its rows copied into kernel memory a panel at a time). */
+function arrayRows(v: Value | undefined): RowSource | undefined {
+  if (!isNDArray(v) || v.dtype !== 'f64' || !(v.data instanceof Float64Array) || v.shape.length !== 2)
+    return undefined;
+  const data = v.data;
+  const [rows, cols] = [v.shape[0]!, v.shape[1]!];
+  if (data.length !== rows * cols || data.length * 8 < STREAM_ARRAY_BYTES) return undefined;
+  return {
+    rows,
+    cols,
+    fill(dst, row0, count) {
+      dst.view.set(data.subarray(row0 * cols, (row0 + count) * cols));
+    },
+  };
+}
+
+/**
+ * C ← β·C + op(A)·op(B) where one operand (`big`, stored rows×cols) is produced a panel of stored rows
+ * at a time into one small kernel buffer, so it is never whole in kernel memory (a generated block is
+ * generated straight into the panel the GEMM packs from; an array is copied in a cache-sized piece at a
+ * time). Stored rows of the big operand index either C's rows/columns (A, or Bᵀ) — each panel is then a
+ * separate block of C — or the inner dimension k (Aᵀ, or B) — panels are then multiples of GEMM_K_BLOCK
+ * deep and accumulate with β = 1. Both splits give bit for bit the result of a single GEMM call.
+ */
+function streamedGemm(
+  k: Kernels,
+  big: RowSource,
+  bigIsA: boolean,
+  other: F64Buffer,
+  shape: { m: number; n: number; kk: number; transA: boolean; transB: boolean },
+  c: F64Buffer,
+  beta: number,
+): void {
+  const { m, n, kk, transA, transB } = shape;
+  const outer = bigIsA ? !transA : transB;
+  const rowBytes = Math.max(1, big.cols) * 8;
+  const step = outer
+    ? Math.max(1, Math.floor(PANEL_BYTES / rowBytes))
+    : GEMM_K_BLOCK * Math.max(1, Math.floor(PANEL_BYTES / (GEMM_K_BLOCK * rowBytes)));
+  const panel = k.alloc(Math.max(1, Math.min(step, big.rows) * big.cols));
+  try {
+    for (let r0 = 0; r0 < big.rows; r0 += step) {
+      const rows = Math.min(step, big.rows - r0);
+      big.fill(panel, r0, rows);
+      let p: GemmParams;
+      if (outer && bigIsA) {
+        // Rows r0… of op(A) = A: rows r0… of C.
+        p = { m: rows, n, k: kk, a: panel, b: other, c, beta, transB, cOffset: r0 * n, ldc: n };
+      } else if (outer) {
+        // Rows r0… of the stored Bᵀ = columns r0… of op(B): columns r0… of C.
+        p = { m, n: rows, k: kk, a: other, b: panel, c, beta, transA, transB, cOffset: r0, ldc: n };
+      } else if (bigIsA) {
+        // Rows r0… of the stored Aᵀ = terms r0… of k; B's matching rows (or Bᵀ's columns).
+        p = {
+          m,
+          n,
+          k: rows,
+          a: panel,
+          b: other,
+          c,
+          beta: r0 === 0 ? beta : 1,
+          transA,
+          transB,
+          bOffset: transB ? r0 : r0 * n,
+          ldb: transB ? kk : n,
+        };
+      } else {
+        // Rows r0… of B = terms r0… of k; A's matching columns (or Aᵀ's rows).
+        p = {
+          m,
+          n,
+          k: rows,
+          a: other,
+          b: panel,
+          c,
+          beta: r0 === 0 ? beta : 1,
+          transA,
+          aOffset: transA ? r0 * m : r0,
+          lda: transA ? m : kk,
+        };
+      }
+      k.gemm(p);
+    }
+  } finally {
+    k.free(panel);
+  }
+}
+
+/**
+ * acc + op(a)·op(b) through the GEMM with β = 1. A large generated or array operand is streamed in
+ * panels (streamedGemm); otherwise both operands are staged whole.
+ */
 async function matmul(args: readonly Value[]): Promise<Value> {
   const op = ARRAY_OPS.matmul;
   const [acc, a, b] = args;
@@ -49,11 +157,17 @@ async function matmul(args: readonly Value[]): Promise<Value> {
   let A: Block | undefined;
   let B: Block | undefined;
   let c: F64Buffer | undefined;
+  let staged: F64Buffer | undefined;
   try {
-    A = operandBlock(k, op, a!, 'a');
-    B = operandBlock(k, op, b!, 'b');
-    const [m, kk] = transA ? [A.cols, A.rows] : [A.rows, A.cols];
-    const [kb, n] = transB ? [B.cols, B.rows] : [B.rows, B.cols];
+    const bigA = generatedRows(k, op, a!, 'a') ?? arrayRows(a);
+    const bigB = bigA ? undefined : (generatedRows(k, op, b!, 'b') ?? arrayRows(b));
+    const big = bigA ?? bigB;
+    if (!bigA) A = operandBlock(k, op, a!, 'a');
+    if (!bigB) B = operandBlock(k, op, b!, 'b');
+    const [aRows, aCols] = bigA ? [bigA.rows, bigA.cols] : [A!.rows, A!.cols];
+    const [bRows, bCols] = bigB ? [bigB.rows, bigB.cols] : [B!.rows, B!.cols];
+    const [m, kk] = transA ? [aCols, aRows] : [aRows, aCols];
+    const [kb, n] = transB ? [bCols, bRows] : [bRows, bCols];
     if (kk !== kb) throw new BadOpArgsError(op, `inner dimensions differ: ${m}×${kk} · ${kb}×${n}`);
     c = k.alloc(Math.max(1, m * n));
     let beta = 0;
@@ -64,10 +178,18 @@ async function matmul(args: readonly Value[]): Promise<Value> {
       c.view.set(viewOf(C));
       beta = 1;
     }
-    k.gemm({ m, n, k: kk, a: A.data, b: B.data, c, beta, transA, transB });
+    if (big) {
+      // The other operand is used once per panel: stage it into kernel memory once.
+      const other = (bigA ? B : A)!;
+      const otherBuf = other.data instanceof Float64Array ? (staged = k.fromArray(other.data)) : other.data;
+      streamedGemm(k, big, bigA !== undefined, otherBuf, { m, n, kk, transA, transB }, c, beta);
+    } else {
+      k.gemm({ m, n, k: kk, a: A!.data, b: B!.data, c, beta, transA, transB });
+    }
     return f64([m, n], c.view.slice(0, m * n));
   } finally {
     release(k, A, B);
+    if (staged) k.free(staged);
     if (c) k.free(c);
   }
 }
@@ -165,13 +287,18 @@ export const arrayOps: readonly OpDefinition[] = [
     doc: 'array.block(spec | x) — the block a generator spec describes (or x itself), as an f64 array.',
     minArgs: 1,
     maxArgs: 1,
-    run: (args) =>
-      withBlocks(ARRAY_OPS.block, args, (_k, [b]) => {
-        const v = args[0]!;
+    run: async (args) => {
+      const v = args[0]!;
+      const k = await kernels();
+      // A large generated block goes straight to its output array, a piece at a time.
+      const big = generatedRows(k, ARRAY_OPS.block, v, 'spec');
+      if (big) return f64([big.rows, big.cols], generateOut(k, big));
+      return withBlocks(ARRAY_OPS.block, args, (_k, [b]) => {
         if (isNDArray(v)) return v;
         const one = Array.isArray(v) && v[0] === 'classification-y';
         return f64(one ? [b!.rows] : [b!.rows, b!.cols], viewOf(b!).slice(0, b!.rows * b!.cols));
-      }),
+      });
+    },
   },
   {
     name: ARRAY_OPS.matmul,

@@ -83,6 +83,63 @@ export function operandBlock(k: Kernels, op: string, v: Value, what: string, max
   throw new BadOpArgsError(op, `${what}: unknown generator '${String(kind)}'`);
 }
 
+/** A stored row-major matrix that can be produced a range of rows at a time. */
+export interface RowSource {
+  readonly rows: number;
+  readonly cols: number;
+  /** Writes rows [row0, row0 + count) to dst.view[0 : count·cols]. */
+  fill(dst: F64Buffer, row0: number, count: number): void;
+}
+
+/** Elements per piece when a large generated block is written out chunk by chunk (512 KiB). */
+const GENERATE_CHUNK = 65536;
+
+/**
+ * A uniform/normal generator spec too large for the generated-block cache, as a RowSource: each range of
+ * rows is a range of the block's counter-based stream, generated on demand. Anything else: undefined.
+ */
+export function generatedRows(k: Kernels, op: string, v: Value, what: string): RowSource | undefined {
+  if (!isSpec(v) || (v[0] !== GENERATORS.uniform && v[0] !== GENERATORS.normal)) return undefined;
+  const uniform = v[0] === GENERATORS.uniform;
+  const seed = int(op, v[1], `${what} seed`);
+  const block = int(op, v[2], `${what} block`);
+  const rows = int(op, v[3], `${what} rows`);
+  const cols = int(op, v[4], `${what} cols`);
+  if (rows * cols * 8 <= GENERATED_BLOCK_CACHE_BYTES / 4) return undefined;
+  return {
+    rows,
+    cols,
+    fill(dst, row0, count) {
+      const opts = { offset: row0 * cols, out: dst };
+      if (uniform) k.rngUniform(seed, block, count * cols, opts);
+      else k.rngNormal(seed, block, count * cols, opts);
+    },
+  };
+}
+
+/**
+ * A generated block as a fresh Float64Array, written a cache-sized piece at a time through one small
+ * kernel buffer: the block never exists whole in kernel memory, and each piece is copied out while it is
+ * still in cache.
+ */
+export function generateOut(k: Kernels, source: RowSource): Float64Array {
+  const total = source.rows * source.cols;
+  const out = new Float64Array(total);
+  if (total === 0) return out;
+  const rowsPerPiece = Math.max(1, Math.floor(GENERATE_CHUNK / Math.max(1, source.cols)));
+  const piece = k.alloc(Math.min(total, rowsPerPiece * source.cols));
+  try {
+    for (let r = 0; r < source.rows; r += rowsPerPiece) {
+      const count = Math.min(rowsPerPiece, source.rows - r);
+      source.fill(piece, r, count);
+      out.set(piece.view.subarray(0, count * source.cols), r * source.cols);
+    }
+  } finally {
+    k.free(piece);
+  }
+  return out;
+}
+
 /** Frees the kernel buffers of generated blocks (and trims the block cache, now that the op is done). */
 export function release(k: Kernels, ...blocks: (Block | undefined)[]): void {
   for (const b of blocks) if (b?.owned && !b.owned.freed) k.free(b.owned);
