@@ -13,12 +13,11 @@
 //
 // The part in braces is the Redis Cluster hash tag: all keys of one task hash to one slot, so a script that
 // touches a task's `in` and `trigger` never spans shards, and the client-side router of RedisShards uses the
-// same slot function as Redis Cluster (CRC16 of the tag mod 16384, package `cluster-key-slot`). Chunk keys
+// same slot function as Redis Cluster (CRC16 of the tag mod 16384, `slotOf`). Chunk keys
 // deliberately get their own tag per chunk so the chunks of one large value spread over the shards. They
 // start with `wk:chunk:` where every other key starts with `wk:{`, so no job or task name can collide with
 // them. `{` and `}` are rejected in job ids and task keys because they would end the hash tag early; job ids
 // also exclude `:` and `#` so that the SCAN patterns of one job never match another job's keys.
-import calculateSlot from 'cluster-key-slot';
 import { InvalidKeyPart } from './errors.js';
 
 /** A task is named by its index in the Plan or by its graph key. */
@@ -106,9 +105,40 @@ function tagStart(key: string): number {
   return close < 0 || close === open + 1 ? 0 : open + 1;
 }
 
-/** The Redis Cluster slot (0..16383) of a key. */
+/** CRC16/XMODEM (polynomial 0x1021, initial value 0), the checksum Redis Cluster hashes keys with. */
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    let crc = byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1;
+    table[byte] = crc & 0xffff;
+  }
+  return table;
+})();
+
+function crc16(crc: number, byte: number): number {
+  return ((crc << 8) ^ (CRC16_TABLE[((crc >> 8) ^ byte) & 0xff] as number)) & 0xffff;
+}
+
+/**
+ * The Redis Cluster slot (0..16383) of a key: CRC16 of its hash tag (see `hashTag`), mod 16384, exactly
+ * as Redis computes it (CLUSTER KEYSLOT). Every command of the Redis stores routes by it, so an ASCII tag
+ * is hashed straight from the string without allocating; a tag with other characters is hashed as UTF-8.
+ */
 export function slotOf(key: string): number {
-  return calculateSlot(key);
+  const start = tagStart(key);
+  const end = start > 0 ? key.indexOf('}', start) : key.length;
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 0x7f) {
+      crc = 0;
+      for (const byte of Buffer.from(key.slice(start, end), 'utf8')) crc = crc16(crc, byte);
+      break;
+    }
+    crc = crc16(crc, c);
+  }
+  return crc & 16383;
 }
 
 /**

@@ -1,5 +1,6 @@
 // keys.ts: the DESIGN.md §5 scheme, one hash tag per task, the slot function of Redis Cluster, and the
 // job patterns used by deleteJob.
+import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidKeyPart,
@@ -42,6 +43,34 @@ describe('keys', () => {
     expect(slotOf('{bar}x')).toBe(slotOf('bar'));
     expect(hashTag('foo{}{bar}')).toBe('foo{}{bar}');
     expect(hashTag('foo{{bar}}zap')).toBe('{bar');
+  });
+
+  it('hashes odd brace placements and non-ASCII tags as Redis Cluster does', () => {
+    // CLUSTER KEYSLOT of a real redis-server 7 in cluster mode.
+    const fromRedis: [string, number][] = [
+      ['foo{}{bar}', 8363], // an empty first tag: the whole key (cluster-key-slot hashes '{bar' instead)
+      ['foo{{bar}}zap', 4015],
+      ['a{}b', 13694],
+      ['{}', 15257],
+      ['x{é}y', 10180],
+      ['{😀}', 2959],
+    ];
+    for (const [key, slot] of fromRedis) expect(slotOf(key), key).toBe(slot);
+  });
+
+  it('agrees with cluster-key-slot wherever the first tag is not empty', () => {
+    const samples = ['', '{', '}', '{a', 'a}', 'ключ', 'wk:{jé:1}:out', keys.out('j1', 12345)];
+    let seed = 7;
+    for (let n = 0; n < 500; n++) {
+      let key = '';
+      for (let i = (n % 23) + 1; i > 0; i--) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        key += '{}:abcxyz019-é'.charAt(seed % 14);
+      }
+      if (!/^[^{]*\{\}/.test(key)) samples.push(key);
+    }
+    expect(samples.length).toBeGreaterThan(300);
+    for (const key of samples) expect(slotOf(key), key).toBe(calculateSlot(key));
   });
 
   it('rejects parts that would break the hash tag or blur job boundaries', () => {
