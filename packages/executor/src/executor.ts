@@ -30,7 +30,8 @@
  */
 import { isDepArg, type PlanReader, type PlanTask } from '@wukong/partitioner';
 import { keys, type Store } from '@wukong/storage';
-import { ExecutorError, InjectedCrashError } from './errors.js';
+import { deadlineSignal } from './deadline.js';
+import { InjectedCrashError } from './errors.js';
 import { emptyCounters, encodeEvent, type ExecutorCounters, type JobEvent, type SpanKind } from './events.js';
 import { FaultInjector } from './faults.js';
 import type { OpRegistry } from './ops/registry.js';
@@ -141,8 +142,8 @@ class Invocation {
   readonly #now: () => number;
   readonly #deadlineMs: number;
   readonly #counters = emptyCounters();
-  /** Aborts running ops at the deadline; made when an op first asks for its signal (most never do). */
-  #abort: AbortController | undefined;
+  /** Aborts running ops at the deadline (shared by the job's executors here, see deadline.ts). */
+  #abortSignal: AbortSignal | undefined;
   /** Plan rows of tasks queued here, for cache eviction. */
   readonly #rows = new Map<number, PlanTask>();
   readonly #local = new Map<number, LocalValue>();
@@ -159,7 +160,6 @@ class Invocation {
   /** Writes that nothing waits for (done marks): settled before the invocation ends. */
   readonly #background: Promise<unknown>[] = [];
   #renewTimer: NodeJS.Timeout | undefined;
-  #deadlineTimer: NodeJS.Timeout | undefined;
   #eventCursor = '$';
 
   constructor(payload: InvocationPayload, plan: PlanReader, deps: ExecutorDeps) {
@@ -207,7 +207,6 @@ class Invocation {
       else throw e;
     } finally {
       clearInterval(this.#renewTimer);
-      clearTimeout(this.#deadlineTimer);
       await Promise.allSettled(this.#background);
       await this.#progress.invocationEnded();
     }
@@ -220,16 +219,8 @@ class Invocation {
   }
 
   #signal(): AbortSignal {
-    if (this.#abort === undefined) {
-      const abort = new AbortController();
-      this.#abort = abort;
-      const message = `job '${this.#p.job}' passed its deadline`;
-      this.#deadlineTimer = setTimeout(
-        () => abort.abort(new ExecutorError('DEADLINE_EXCEEDED', message)),
-        Math.max(0, this.#deadlineMs - this.#now()),
-      );
-    }
-    return this.#abort.signal;
+    this.#abortSignal ??= deadlineSignal(this.#p.job, this.#deadlineMs, this.#now());
+    return this.#abortSignal;
   }
 
   #count(name: keyof ExecutorCounters, n = 1): void {
@@ -278,11 +269,12 @@ class Invocation {
     const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
     const op = this.#deps.ops.resolve(info.op, info.key, args.length);
     const t0 = this.#now();
-    const signal = (): AbortSignal => this.#signal();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below needs this invocation
+    const self = this;
     const value = await op.run(args, {
       task: info.key,
       get signal() {
-        return signal();
+        return self.#signal();
       },
     });
     const bytes = valueBytes(value);
@@ -384,7 +376,10 @@ class Invocation {
       return;
     }
 
-    const children = await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
+    const children =
+      info.dependents.length === 1
+        ? [await this.#plan.task(info.dependents[0]!)]
+        : await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
     const bytes = here?.bytes ?? 0;
     const large = this.#opts.clustering && value !== undefined && bytes >= this.#opts.clusterThresholdBytes;
     const ready: PlanTask[] = [];

@@ -410,6 +410,9 @@ export function encodedPlanFromBytes(bytes: Uint8Array): EncodedPlan {
   return { header: header as Uint8Array, segments };
 }
 
+/** Decoded tasks a PlanReader keeps; past this it starts afresh. */
+const TASK_CACHE_SIZE = 4096;
+
 /**
  * Reads a segmented plan lazily: the header up front, each segment only when a task in it is asked for, and
  * each segment at most once (concurrent requests share one fetch; a failed fetch is retried on next use).
@@ -424,6 +427,7 @@ export class PlanReader {
   private readonly header: PlanHeader;
   private readonly segments = new Map<number, Promise<Segment>>();
   private readonly depArgs: DepArgCache;
+  private readonly decoded = new Map<number, PlanTask>();
 
   constructor(
     header: Uint8Array,
@@ -468,14 +472,20 @@ export class PlanReader {
     return p;
   }
 
-  /** Everything about task i. */
+  /**
+   * Everything about task i. Recently decoded tasks are kept (up to TASK_CACHE_SIZE): a fan-in child is
+   * looked up by each of its parents, and the returned objects are shared, never to be modified.
+   */
   async task(i: number): Promise<PlanTask> {
+    const cached = this.decoded.get(i);
+    if (cached !== undefined) return cached;
     const s = this.segmentOf(i);
     const seg = await this.segment(s);
     const k = i - seg.first;
     const op = this.ops[seg.op[k] as number];
     if (op === undefined) throw new PlanSegmentError(s, `task ${i} has an op id outside the op table`);
-    return {
+    if (this.decoded.size >= TASK_CACHE_SIZE) this.decoded.clear();
+    const task: PlanTask = {
       index: i,
       key: seg.keys[k] as string,
       op,
@@ -487,5 +497,7 @@ export class PlanReader {
       preferredChild: seg.preferredChild[k] as number,
       outputBytes: seg.outputBytes[k] as number,
     };
+    this.decoded.set(i, task);
+    return task;
   }
 }

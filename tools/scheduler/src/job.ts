@@ -77,6 +77,8 @@ export interface JobOutcome {
 }
 
 const DONE_MARK = 'done';
+/** Leaf invocations encoded between two turns of the event loop. */
+const YIELD_EVERY_LEAVES = 256;
 const decoder = new TextDecoder();
 
 export class JobRun {
@@ -203,8 +205,15 @@ export class JobRun {
     const leaves = this.#plan.leaves;
     let plan = inline;
     let next = 0;
+    let sinceYield = 0;
     const lane = async (): Promise<void> => {
       while (next < leaves.length && !this.#settled) {
+        // Let the event loop run now and then: the backend can hand the first invocations to the
+        // executors (which start working) while the rest are still being encoded.
+        if (++sinceYield >= YIELD_EVERY_LEAVES) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         const leaf = leaves[next++]!;
         let bytes: Uint8Array;
         try {

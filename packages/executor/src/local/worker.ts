@@ -57,12 +57,24 @@ const invoker = {
 
 let running = 0;
 let sequence = 0;
-const waiting: Uint8Array[] = [];
+/** Invocations not started yet: a queue read from `waitingHead` (a thread may hold thousands). */
+let waiting: Uint8Array[] = [];
+let waitingHead = 0;
+const EMPTY = new Uint8Array(0);
 
 function pump(): void {
-  while (running < init.executorsPerWorker && waiting.length > 0) {
+  while (running < init.executorsPerWorker && waitingHead < waiting.length) {
     running++;
-    void execute(waiting.shift()!);
+    const next = waiting[waitingHead]!;
+    waiting[waitingHead++] = EMPTY;
+    void execute(next);
+  }
+  if (waitingHead === waiting.length) {
+    waiting = [];
+    waitingHead = 0;
+  } else if (waitingHead > 1024 && waitingHead * 2 > waiting.length) {
+    waiting = waiting.slice(waitingHead); // drop the consumed half
+    waitingHead = 0;
   }
 }
 
@@ -105,7 +117,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'invoke') {
-    waiting.push(...m.payloads);
+    for (const payload of m.payloads) waiting.push(payload);
     pump();
   } else if (m.type === 'stop') {
     stopped.add(m.job);
