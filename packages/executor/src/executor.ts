@@ -109,6 +109,19 @@ class JobStopped extends Error {
   override readonly name = 'JobStopped';
 }
 
+/** Resolved options of recent jobs: a job's options are job-wide, the same in every payload. */
+const resolvedOptions = new Map<string, ResolvedExecutorOptions>();
+
+function optionsOf(payload: InvocationPayload): ResolvedExecutorOptions {
+  let resolved = resolvedOptions.get(payload.job);
+  if (resolved === undefined) {
+    resolved = resolveExecutorOptions(payload.config.options);
+    if (resolvedOptions.size >= 64) resolvedOptions.delete(resolvedOptions.keys().next().value!);
+    resolvedOptions.set(payload.job, resolved);
+  }
+  return resolved;
+}
+
 /** Runs one invocation to completion. Never rejects for task failures: those become `error` events. */
 export async function runInvocation(
   payload: InvocationPayload,
@@ -167,7 +180,7 @@ class Invocation {
     this.#plan = plan;
     this.#deps = deps;
     this.#store = deps.store;
-    this.#opts = resolveExecutorOptions(payload.config.options);
+    this.#opts = optionsOf(payload);
     this.#records = new TaskRecords(
       deps.store,
       payload.job,

@@ -10,9 +10,9 @@ export const SLEEP_GROUP = 100;
  * `add` tasks of SLEEP_GROUP inputs each and one final `add` of those (10,101 tasks; the answer is
  * SLEEP_TASKS). The sleeps dominate: the adds are a few ms of work in all.
  */
-export function sleepGraph(): { graph: Graph; expected: number } {
+export function sleepGraph(sleepMs = SLEEP_MS): { graph: Graph; expected: number } {
   const tasks: Task[] = [];
-  for (let i = 0; i < SLEEP_TASKS; i++) tasks.push({ key: `s${i}`, op: 'sleep', args: [SLEEP_MS, 1] });
+  for (let i = 0; i < SLEEP_TASKS; i++) tasks.push({ key: `s${i}`, op: 'sleep', args: [sleepMs, 1] });
   const groups: Task[] = [];
   for (let g = 0; g * SLEEP_GROUP < SLEEP_TASKS; g++) {
     const refs = [];
