@@ -4,13 +4,13 @@
 // worker in any order. Each 128-bit output yields two uniforms with 53 random bits; normals come from
 // Box–Muller on those two uniforms (both the cosine and the sine branch are used).
 //
-// The generator runs GROUPS_PER_STEP consecutive groups at once: four i32x4 vectors of four groups each,
-// one lane per group, so a vector holds word j of four counters. A round's two 32×32→64-bit products
-// are i64x2.extmul_low/high_i32x4_u (two lanes each) and two shuffles split the 64-bit products back
-// into their low and high words. Four independent vectors keep the shuffle and multiply units busy
+// The generator runs GROUPS_PER_STEP consecutive groups at once, most of them in four i32x4 vectors of
+// four groups, one lane per group, so a vector holds word j of four counters. A round's two 32×32→64-bit
+// products are i64x2.extmul_low/high_i32x4_u (two lanes each) and two shuffles split the 64-bit products
+// back into their low and high words. Four independent vectors keep the shuffle and multiply units busy
 // while one vector's rounds wait on each other: measured on a 2000×2000 block, the scalar loop takes
 // 25 ms, one vector 16.5 ms, two 10.7 ms, four 8.8 ms (bound by the shuffles: V8 lowers each extmul to
-// two unpacks and a pmuludq).
+// two unpacks and a pmuludq); two more groups in scalar registers alongside bring it to 8.3 ms.
 // The numbers are bit for bit those of the scalar definition (src/reference/philox.ts): the integer
 // arithmetic is exact, and 53-bit uniforms are formed as (hi·2^26 + lo)·2^-53 = hi·2^-27 + lo·2^-53,
 // two exactly scaled conversions whose sum is exact; `low + width·u` is a multiply and an add, never fused.
@@ -23,8 +23,8 @@ const TWO_POW_M27: f64 = 7.450580596923828e-9; // 2^-27
 const TWO_POW_M53: f64 = 1.1102230246251565e-16; // 2^-53
 const TWO_PI: f64 = 6.283185307179586;
 
-/** Groups (128-bit outputs, two f64 values each) computed per step. */
-const GROUPS_PER_STEP: i32 = 16;
+/** Groups (128-bit outputs, two f64 values each) computed per step: 16 in vectors, 2 scalar. */
+const GROUPS_PER_STEP: i32 = 18;
 
 // The scalar generator's output (module globals: no linear memory, so the heap layout is untouched).
 let x0: u32 = 0;
@@ -61,8 +61,11 @@ function highWords(a: v128, b: v128): v128 {
 }
 
 /**
- * Philox4x32-10 of groups g0 … g0+15 (counter (g, 0, blockLo, blockHi), key (k0, k1)) as uniforms
- * low + width·U into out[0:32], group g0+j's two values at 2j and 2j+1. A round maps (c0, c1, c2, c3) to (hi(M1·c2) ⊕ c1 ⊕ k0, lo(M1·c2), hi(M0·c0) ⊕ c3 ⊕ k1, lo(M0·c0)).
+ * Philox4x32-10 of groups g0 … g0+17 (counter (g, 0, blockLo, blockHi), key (k0, k1)) as uniforms
+ * low + width·U into out[0:36], group g0+j's two values at 2j and 2j+1. A round maps (c0, c1, c2, c3)
+ * to (hi(M1·c2) ⊕ c1 ⊕ k0, lo(M1·c2), hi(M0·c0) ⊕ c3 ⊕ k1, lo(M0·c0)). Groups 0–15 run in the four
+ * vectors, 16 and 17 in scalar registers alongside: the scalar multiplier is otherwise idle, and the
+ * two extra groups come almost free (5 % faster per value).
  */
 function step(
   g0: u32,
@@ -96,6 +99,14 @@ function step(
   let d1 = zero;
   let d2 = c2;
   let d3 = c3;
+  let e0: u32 = g0 + 16;
+  let e1: u32 = 0;
+  let e2 = blockLo;
+  let e3 = blockHi;
+  let f0: u32 = g0 + 17;
+  let f1: u32 = 0;
+  let f2 = blockLo;
+  let f3 = blockHi;
   for (let r = 0; r < 10; r++) {
     const kk0 = i32x4.splat(k0);
     const kk1 = i32x4.splat(k1);
@@ -131,6 +142,18 @@ function step(
     d1 = lowWords(s, t);
     d2 = v128.xor(v128.xor(highWords(p, q), d3), kk1);
     d3 = lowWords(p, q);
+    let u0 = <u64>M0 * <u64>e0;
+    let u1 = <u64>M1 * <u64>e2;
+    e0 = (<u32>(u1 >> 32)) ^ e1 ^ k0;
+    e1 = <u32>u1;
+    e2 = (<u32>(u0 >> 32)) ^ e3 ^ k1;
+    e3 = <u32>u0;
+    u0 = <u64>M0 * <u64>f0;
+    u1 = <u64>M1 * <u64>f2;
+    f0 = (<u32>(u1 >> 32)) ^ f1 ^ k0;
+    f1 = <u32>u1;
+    f2 = (<u32>(u0 >> 32)) ^ f3 ^ k1;
+    f3 = <u32>u0;
     k0 += W0;
     k1 += W1;
   }
@@ -138,6 +161,12 @@ function step(
   storeUniform4(out + 64, b0, b1, b2, b3, low, width);
   storeUniform4(out + 128, c0, c1, cc2, cc3, low, width);
   storeUniform4(out + 192, d0, d1, d2, d3, low, width);
+  const lo = f64x2.extract_lane(low, 0);
+  const wd = f64x2.extract_lane(width, 0);
+  store<f64>(out, lo + wd * unit53(e0, e1), 256);
+  store<f64>(out, lo + wd * unit53(e2, e3), 264);
+  store<f64>(out, lo + wd * unit53(f0, f1), 272);
+  store<f64>(out, lo + wd * unit53(f2, f3), 280);
 }
 
 /**
