@@ -34,6 +34,14 @@ def main():
         b = load(f"gemm_b_{n}", (n, n))
         a @ b
         out[f"gemm_{n}"] = best(lambda: a @ b, 3 if n >= 1000 else 10)
+    t = spec["thin"]
+    a = load("thin_a", (t["n"], t["n"]))
+    b = load("thin_b", (t["n"], t["cols"]))
+    out["thin"] = best(lambda: a @ b, 9)
+    out["thin_t"] = best(lambda: b.T @ a, 9)
+    # dask.array.random.RandomState draws each block with numpy's legacy MT19937 random_sample.
+    rs = np.random.RandomState(1)
+    out["rng"] = best(lambda: rs.random_sample(spec["rng"]), 5)
     m, n = spec["qr"]
     a = load("qr_a", (m, n))
     out["qr"] = best(lambda: np.linalg.qr(a, mode="reduced"), 7)

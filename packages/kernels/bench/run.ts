@@ -13,6 +13,10 @@ const GEMM_SIZES = [256, 512, 1000, 2000];
 const QR_SHAPE: [number, number] = [10_000, 100];
 const SVD_SIZES = [100, 500];
 const SVC = { n: 1000, d: 20, rows: 20_000 };
+/** The shapes of svd_compressed 10000² in blocks of 2000 with 15 sample columns (its two GEMMs per block). */
+const THIN = { n: 2000, cols: 15 };
+/** One 2000×2000 block of uniforms: what svd_compressed 10000² generates 25 times. */
+const RNG_COUNT = 2000 * 2000;
 
 function bestMs(fn: () => void, reps: number): number {
   let best = Infinity;
@@ -152,6 +156,43 @@ async function main(): Promise<void> {
     );
   }
 
+  // Thin GEMMs (svd_compressed's A·Ω and Qᵀ·A per block), buffers in wasm memory.
+  const ta = simd.rngUniform(7, 0, THIN.n * THIN.n, { low: -1, high: 1 });
+  const tb = simd.rngUniform(8, 0, THIN.n * THIN.cols, { low: -1, high: 1 });
+  save('thin_a', ta);
+  save('thin_b', tb);
+  const thinFlop = 2 * THIN.n * THIN.n * THIN.cols;
+  const thinRows: [string, number, number][] = [];
+  for (const transposed of [false, true]) {
+    const [ts, tr] = both((k) => {
+      const A = k.fromArray(ta);
+      const B = k.fromArray(tb);
+      const C = k.alloc(THIN.n * THIN.cols);
+      const t = transposed
+        ? bestMs(() => k.gemm({ m: THIN.cols, n: THIN.n, k: THIN.n, a: B, b: A, c: C, transA: true }), 9)
+        : bestMs(() => k.gemm({ m: THIN.n, n: THIN.cols, k: THIN.n, a: A, b: B, c: C }), 9);
+      for (const buf of [A, B, C]) k.free(buf);
+      return t;
+    });
+    const size = transposed ? `${THIN.n}×${THIN.cols}ᵀ · ${THIN.n}²` : `${THIN.n}² · ${THIN.n}×${THIN.cols}`;
+    thinRows.push([size, thinFlop / ts / 1e6, thinFlop / tr / 1e6]);
+    console.log(
+      `gemm ${size}: simd128 ${(thinFlop / ts / 1e6).toFixed(2)} GFLOP/s, relaxed ${(thinFlop / tr / 1e6).toFixed(2)} GFLOP/s`,
+    );
+  }
+
+  // Random numbers: one 2000×2000 block of uniforms into wasm memory.
+  const [rngS, rngR] = both((k) => {
+    const out = k.alloc(RNG_COUNT);
+    const t = bestMs(() => k.rngUniform(9, 1, RNG_COUNT, { out }), 9);
+    k.free(out);
+    return t;
+  });
+  const rngP = bestMs(() => R.rngUniformRef(9, 1, RNG_COUNT), 2);
+  console.log(
+    `rng uniform ${RNG_COUNT}: simd128 ${rngS.toFixed(2)} ms, relaxed ${rngR.toFixed(2)} ms, plain TS ${rngP.toFixed(1)} ms`,
+  );
+
   // QR.
   const [qm, qn] = QR_SHAPE;
   const qa = simd.rngUniform(3, 0, qm * qn, { low: -1, high: 1 });
@@ -234,7 +275,15 @@ async function main(): Promise<void> {
   // Baselines.
   let py: Record<string, number> = {};
   if (hasNumpy) {
-    const spec = JSON.stringify({ dir, gemm: GEMM_SIZES, qr: QR_SHAPE, svd: SVD_SIZES, svc: SVC });
+    const spec = JSON.stringify({
+      dir,
+      gemm: GEMM_SIZES,
+      thin: THIN,
+      rng: RNG_COUNT,
+      qr: QR_SHAPE,
+      svd: SVD_SIZES,
+      svc: SVC,
+    });
     const script = new URL('../../bench/numpy_baseline.py', import.meta.url).pathname;
     const r = spawnSync(PYTHON, [script, spec], {
       encoding: 'utf8',
@@ -269,6 +318,33 @@ async function main(): Promise<void> {
       target: n === 1000 ? '≥ 6 simd128, ≥ 10 relaxed' : '',
     });
   }
+  for (const [size, s2, r2] of thinRows) {
+    const t = py[size.includes('ᵀ') ? 'thin_t' : 'thin'];
+    rows.push({
+      kernel: 'gemm, thin',
+      size,
+      unit: 'GFLOP/s',
+      simd128: s2,
+      relaxed: r2,
+      plain: undefined,
+      baseline: t === undefined ? undefined : thinFlop / t / 1e9,
+      baselineName: 'numpy',
+      higherIsBetter: true,
+      target: '',
+    });
+  }
+  rows.push({
+    kernel: 'rng uniform',
+    size: '2000×2000',
+    unit: 'ms',
+    simd128: rngS,
+    relaxed: rngR,
+    plain: rngP,
+    baseline: py.rng === undefined ? undefined : py.rng * 1e3,
+    baselineName: 'numpy MT19937',
+    higherIsBetter: false,
+    target: '',
+  });
   rows.push({
     kernel: 'qr',
     size: `${qm}×${qn}`,
