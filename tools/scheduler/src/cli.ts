@@ -184,8 +184,8 @@ withRunOptions(
     .option('--oversampling <n>', 'extra sample columns', nonNegativeInt, 10)
     .option('--seed <n>', 'random seed', nonNegativeInt, 3)
     .option(
-      '--regenerate-input',
-      'regenerate input blocks in each pass instead of generating them once as tasks',
+      '--materialize-input',
+      'generate input blocks once as tasks and hold them between the passes, instead of regenerating them in each pass',
     ),
 ).action(
   async (
@@ -196,14 +196,14 @@ withRunOptions(
       powerIter: number;
       oversampling: number;
       seed: number;
-      regenerateInput?: boolean;
+      materializeInput?: boolean;
     },
   ) => {
     await runFromFlags(
       svdCompressedWorkload({
         ...opts,
         nPowerIter: opts.powerIter,
-        materializeInput: opts.regenerateInput !== true,
+        materializeInput: opts.materializeInput === true,
       }),
       opts,
     );

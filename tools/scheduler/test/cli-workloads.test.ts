@@ -57,6 +57,14 @@ describe('wukong run <application> --json', () => {
     expect(s.ok).toBe(true);
     expect(s.check.reference_singular_values).toHaveLength(4);
     expect((s.check.relative_shortfall as number[])[0]).toBeLessThan(1e-3);
+    // Input blocks held between the passes instead of regenerated: a different graph, the same numbers.
+    const held = await wukongJson(
+      'svd-compressed',
+      ...['--n', '400', '--chunk', '100', '--rank', '4', '--power-iter', '1', '--materialize-input'],
+    );
+    expect(held.ok).toBe(true);
+    expect(held.tasks).toBeGreaterThan(s.tasks as number);
+    expect(held.check.singular_values).toEqual(s.check.singular_values);
   });
 
   it('svc: held-out accuracy', async () => {
