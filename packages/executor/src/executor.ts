@@ -97,6 +97,10 @@ interface Hold {
   sinceMs: number;
 }
 
+/** The outcome of running an op, before it is committed as the task's. */
+type Ran =
+  { ok: true; value: Value; t0: number; t1: number } | { ok: false; error: unknown; t0: number; t1: number };
+
 /** Inputs of a task as far as the local cache and storage have them. */
 interface Fetched {
   values: Map<number, Value>;
@@ -253,6 +257,14 @@ class Invocation {
     fetching?.catch(() => undefined);
     const begun = this.#begun.get(task);
     this.#begun.delete(task);
+    // Speculation: ops are pure and nothing is written before the lease is confirmed, so the op may run
+    // while the lease request is in flight (its result is committed, or dropped, once the lease
+    // answers). Not when an input must be recomputed from lineage: that stores what it recomputes.
+    let speculation: Promise<Ran | undefined> | undefined;
+    if (begun === undefined && fetching !== undefined && this.#opts.speculate) {
+      speculation = fetching.then((f) => (f.missing.length === 0 ? this.#run(info, f.values) : undefined));
+      speculation.catch(() => undefined);
+    }
     const begin = begun ?? (await this.#records.begin(task, this.#opts.leaseMs));
     if (begin === 'skip') {
       this.#count('duplicatesDropped');
@@ -264,7 +276,8 @@ class Invocation {
     try {
       if (begin === 'compute' && fetching !== undefined) {
         this.#faults.check('before-compute', task, info.key, this.#p.attempt);
-        value = await this.#compute(info, await fetching);
+        const ran = await speculation;
+        value = ran !== undefined ? this.#commit(info, ran) : await this.#compute(info, await fetching);
         this.#faults.check('after-compute', task, info.key, this.#p.attempt);
       } else if (begin === 'compute') {
         value = this.#local.get(task)!.value;
@@ -276,23 +289,40 @@ class Invocation {
     }
   }
 
+  /** Runs a task's op: inputs from the cache, storage, or lineage recompute (which stores). */
   async #compute(info: PlanTask, fetched: Fetched): Promise<Value> {
     const inputs = fetched.values;
     for (const d of fetched.missing) inputs.set(d, await this.#recompute(d));
-    const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
-    const op = this.#deps.ops.resolve(info.op, info.key, args.length);
+    return this.#commit(info, await this.#run(info, inputs));
+  }
+
+  /** Runs the op alone: no writes, no counters, so it may run before the task's lease is confirmed. */
+  async #run(info: PlanTask, inputs: Map<number, Value>): Promise<Ran> {
     const t0 = this.#now();
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below needs this invocation
-    const self = this;
-    const value = await op.run(args, {
-      task: info.key,
-      get signal() {
-        return self.#signal();
-      },
-    });
+    try {
+      const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
+      const op = this.#deps.ops.resolve(info.op, info.key, args.length);
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below needs this invocation
+      const self = this;
+      const value = await op.run(args, {
+        task: info.key,
+        get signal() {
+          return self.#signal();
+        },
+      });
+      return { ok: true, value, t0, t1: this.#now() };
+    } catch (error) {
+      return { ok: false, error, t0, t1: this.#now() };
+    }
+  }
+
+  /** Takes an op's outcome as the task's (the lease is held): its value is kept here, or its error thrown. */
+  #commit(info: PlanTask, ran: Ran): Value {
+    if (!ran.ok) throw ran.error;
+    const { value } = ran;
     const bytes = valueBytes(value);
-    if (this.#now() - t0 < this.#opts.doneMarkMinMs) this.#cheap.add(info.index);
-    this.#span(info.index, 'compute', t0, bytes);
+    if (ran.t1 - ran.t0 < this.#opts.doneMarkMinMs) this.#cheap.add(info.index);
+    this.#span(info.index, 'compute', ran.t0, bytes, ran.t1);
     this.#count('tasksExecuted');
     this.#local.set(info.index, { value, bytes, persisted: false });
     return value;
@@ -699,8 +729,8 @@ class Invocation {
 
   // ─── events, spans, leases ─────────────────────────────────────────────────────────────────────────
 
-  #span(task: number, kind: SpanKind, t0: number, bytes: number): void {
-    if (this.#opts.spans) this.#progress.span(this.#p.job, { task, kind, t0, t1: this.#now(), bytes });
+  #span(task: number, kind: SpanKind, t0: number, bytes: number, t1 = this.#now()): void {
+    if (this.#opts.spans) this.#progress.span(this.#p.job, { task, kind, t0, t1, bytes });
   }
 
   async #emit(event: JobEvent): Promise<void> {

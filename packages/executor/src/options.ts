@@ -45,6 +45,13 @@ export interface ExecutorOptions {
    * @default 1_000
    */
   doneMarkMinMs?: number;
+  /**
+   * Run a task's op while its lease request is in flight instead of after it. Ops are pure and nothing
+   * is written before the lease is confirmed, so this only hides a store round trip per task; a duplicate
+   * delivery refused the lease may have computed in vain (its result is dropped, never written).
+   * @default true
+   */
+  speculate?: boolean;
 }
 
 export type ResolvedExecutorOptions = Required<ExecutorOptions>;
@@ -61,6 +68,7 @@ export const executorDefaults: ResolvedExecutorOptions = {
   leaseMs: 10_000,
   spans: true,
   doneMarkMinMs: 1_000,
+  speculate: true,
 };
 
 export function resolveExecutorOptions(options: ExecutorOptions = {}): ResolvedExecutorOptions {

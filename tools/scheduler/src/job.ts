@@ -206,14 +206,23 @@ export class JobRun {
     let plan = inline;
     let next = 0;
     let sinceYield = 0;
+    // Every lane stops at the gate while the event loop turns once, so the backend can hand the first
+    // invocations to the executors (which start working) while the rest are still being encoded.
+    let gate: Promise<void> | undefined;
     const lane = async (): Promise<void> => {
       while (next < leaves.length && !this.#settled) {
-        // Let the event loop run now and then: the backend can hand the first invocations to the
-        // executors (which start working) while the rest are still being encoded.
+        if (gate !== undefined) await gate;
         if (++sinceYield >= YIELD_EVERY_LEAVES) {
           sinceYield = 0;
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          gate = new Promise<void>((resolve) =>
+            setImmediate(() => {
+              gate = undefined;
+              resolve();
+            }),
+          );
+          await gate;
         }
+        if (next >= leaves.length || this.#settled) break;
         const leaf = leaves[next++]!;
         let bytes: Uint8Array;
         try {

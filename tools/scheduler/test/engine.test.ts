@@ -95,6 +95,25 @@ describe('at-least-once delivery and crashes', () => {
     }
   });
 
+  it('drops what a refused duplicate computed while its lease request was in flight', async () => {
+    // Ops run while the lease is asked for (speculation): a duplicate of a 40 ms task computes too, is
+    // refused the lease, and must neither count nor write what it computed.
+    const dup = await connect({ workers: 2, duplicateRate: 1, duplicateDelayMs: 20, executorOptions: fast });
+    try {
+      const b = new GraphBuilder();
+      const parts = Array.from({ length: 24 }, (_, i) => b.task(`s${i}`, 'sleep', 40, i));
+      b.task('total', 'add', ...parts);
+      for (const speculate of [true, false]) {
+        const { outputs, report } = await dup.run(b.build(), { executorOptions: { speculate } });
+        expect(outputs.get('total')).toBe((23 * 24) / 2);
+        expect(report.counters.tasksExecuted).toBe(25);
+        expect(report.counters.duplicatesDropped).toBeGreaterThanOrEqual(20);
+      }
+    } finally {
+      await dup.close();
+    }
+  });
+
   it.each(crashPoints)('completes when executors crash at %s', async (point) => {
     await checkCrashRecovery(client, point);
   });
