@@ -473,8 +473,9 @@ export class PlanReader {
   }
 
   /**
-   * Everything about task i. Recently decoded tasks are kept (up to TASK_CACHE_SIZE): a fan-in child is
-   * looked up by each of its parents, and the returned objects are shared, never to be modified.
+   * Everything about task i. Recently decoded fan-in tasks are kept (up to TASK_CACHE_SIZE): each of
+   * their parents looks them up, so the returned objects are shared, never to be modified. Other tasks
+   * are looked up about once and not kept (kept, they would only outlive their use).
    */
   async task(i: number): Promise<PlanTask> {
     const cached = this.decoded.get(i);
@@ -484,7 +485,6 @@ export class PlanReader {
     const k = i - seg.first;
     const op = this.ops[seg.op[k] as number];
     if (op === undefined) throw new PlanSegmentError(s, `task ${i} has an op id outside the op table`);
-    if (this.decoded.size >= TASK_CACHE_SIZE) this.decoded.clear();
     const task: PlanTask = {
       index: i,
       key: seg.keys[k] as string,
@@ -497,7 +497,10 @@ export class PlanReader {
       preferredChild: seg.preferredChild[k] as number,
       outputBytes: seg.outputBytes[k] as number,
     };
-    this.decoded.set(i, task);
+    if (task.inDegree > 1) {
+      if (this.decoded.size >= TASK_CACHE_SIZE) this.decoded.clear();
+      this.decoded.set(i, task);
+    }
     return task;
   }
 }

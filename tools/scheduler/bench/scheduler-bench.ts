@@ -20,7 +20,7 @@
 //     BENCH_SCALING_WARMUP jobs of the same graph with 0 ms sleeps (warm code, as a long-lived client and
 //     warm Lambda containers have); then N = 10 runs once (100 s), N = 100 three times, N = 1,000 five.
 //
-// Environment: BENCH_RUNS (default 7), BENCH_WARMUP (default 10), BENCH_SCALING_N (default
+// Environment: BENCH_RUNS (default 15), BENCH_WARMUP (default 10), BENCH_SCALING_N (default
 // "10,100,1000"), BENCH_SCALING_WARMUP (default 3), BENCH_SKIP_DASK=1.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,7 +36,7 @@ const execFileAsync = promisify(execFile);
 
 const LEAVES = 1024;
 const TREE_TASKS = LEAVES - 1;
-const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
+const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
 /**
  * Jobs run before measuring. V8 compiles the executor in three threads (the client's and two workers'),
  * and a tree reduction of 1,024 literals only reaches its steady speed after about ten jobs; a long-lived
