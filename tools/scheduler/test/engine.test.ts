@@ -81,6 +81,25 @@ describe('locality: clustering and delayed I/O', () => {
   });
 });
 
+describe('the local pool', () => {
+  it("holds a burst beyond its threads' slots and prefetch in its own queue, and runs all of it", async () => {
+    // 2 threads × 2 executors, prefetch 8 each: 20 invocations out at once, the rest wait in the pool
+    // and go to whichever thread frees a slot.
+    const small = await connect({ workers: 2, executorsPerWorker: 2, executorOptions: fast });
+    try {
+      const b = new GraphBuilder();
+      const parts = Array.from({ length: 64 }, (_, i) => b.task(`s${i}`, 'sleep', 5, 1));
+      b.task('total', 'add', ...parts);
+      const { outputs, report } = await small.run(b.build());
+      expect(outputs.get('total')).toBe(64);
+      expect(report.counters.tasksExecuted).toBe(65);
+      expect(small.backendStats.maxQueued).toBeGreaterThanOrEqual(64 - 20);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('at-least-once delivery and crashes', () => {
   it('gives identical results under 100% duplicate delivery and computes every task exactly once', async () => {
     const dup = await connect({ workers: 2, duplicateRate: 1, duplicateDelayMs: 30, executorOptions: fast });

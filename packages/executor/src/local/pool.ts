@@ -1,8 +1,11 @@
 /**
  * The local backend: a pool of worker threads (default one per core), each hosting the executor core like
  * a warm Lambda container. Invocation = message; the pool routes every invocation — from the client or
- * from an executor invoking a child — to the thread with the least outstanding work. Invocations routed to
- * one thread in one turn of the event loop travel in one message.
+ * from an executor invoking a child — to the thread with the most room, and holds it in its own queue
+ * while every thread is full: a thread is sent no more than its executor slots plus a small prefetch
+ * allowance (credits it returns as slots free up), so a burst of invocations goes to whichever thread
+ * frees slots first instead of being split up front. Invocations routed to one thread in one turn of the
+ * event loop travel in one message.
  *
  * The pool can emulate Lambda for experiments: invocation latency, duplicate delivery (a fraction of
  * invocations delivered twice, the copy up to `duplicateDelayMs` late). Crashes are injected inside the
@@ -45,13 +48,16 @@ export interface LocalPoolOptions {
 export interface PoolStats {
   invocations: number;
   duplicatesDelivered: number;
+  /** Most invocations the pool held at once while every thread was full. */
+  maxQueued: number;
   crashes: number;
   failures: { message: string; stack?: string }[];
 }
 
 interface Thread {
   worker: Worker;
-  outstanding: number;
+  /** Invocations this thread can take now (its free slots and prefetch room, as far as the pool knows). */
+  credits: number;
   /** Invocations routed to this thread in the current turn of the event loop. */
   outbox: Uint8Array[];
 }
@@ -59,9 +65,18 @@ interface Thread {
 export class LocalPool implements Invoker {
   readonly #threads: Thread[] = [];
   readonly #opts: Required<Omit<LocalPoolOptions, 'store'>>;
-  readonly #stats: PoolStats = { invocations: 0, duplicatesDelivered: 0, crashes: 0, failures: [] };
+  readonly #stats: PoolStats = {
+    invocations: 0,
+    duplicatesDelivered: 0,
+    maxQueued: 0,
+    crashes: 0,
+    failures: [],
+  };
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #random: () => number;
+  /** Invocations waiting for a thread with credits, read from `#queueHead`. */
+  #queue: Uint8Array[] = [];
+  #queueHead = 0;
   #closed = false;
 
   private constructor(opts: LocalPoolOptions) {
@@ -143,15 +158,46 @@ export class LocalPool implements Invoker {
 
   #deliver(payload: Uint8Array): void {
     if (this.#closed) return;
-    let best = this.#threads[0]!;
-    for (const t of this.#threads) if (t.outstanding < best.outstanding) best = t;
-    best.outstanding++;
-    if (best.outbox.push(payload) === 1) {
+    const best = this.#roomiest();
+    if (best === undefined || this.#queueHead < this.#queue.length) {
+      const queued = this.#queue.push(payload) - this.#queueHead;
+      if (queued > this.#stats.maxQueued) this.#stats.maxQueued = queued;
+    } else this.#send(best, payload);
+  }
+
+  #roomiest(): Thread | undefined {
+    let best: Thread | undefined;
+    for (const t of this.#threads)
+      if (t.credits > 0 && (best === undefined || t.credits > best.credits)) best = t;
+    return best;
+  }
+
+  #send(thread: Thread, payload: Uint8Array): void {
+    thread.credits--;
+    if (thread.outbox.push(payload) === 1) {
       setImmediate(() => {
-        const payloads = best.outbox;
-        best.outbox = [];
-        if (!this.#closed) best.worker.postMessage({ type: 'invoke', payloads } satisfies ToWorker);
+        const payloads = thread.outbox;
+        thread.outbox = [];
+        if (!this.#closed) thread.worker.postMessage({ type: 'invoke', payloads } satisfies ToWorker);
       });
+    }
+  }
+
+  /** Hands queued invocations to threads that have room again. */
+  #drain(): void {
+    while (this.#queueHead < this.#queue.length) {
+      const best = this.#roomiest();
+      if (best === undefined) break;
+      const payload = this.#queue[this.#queueHead]!;
+      this.#queue[this.#queueHead++] = EMPTY;
+      this.#send(best, payload);
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
     }
   }
 
@@ -170,7 +216,8 @@ export class LocalPool implements Invoker {
       workerData: init,
       transferList: transfer,
     });
-    const thread: Thread = { worker, outstanding: 0, outbox: [] };
+    const prefetch = Math.max(8, Math.ceil(this.#opts.executorsPerWorker / 4));
+    const thread: Thread = { worker, credits: this.#opts.executorsPerWorker + prefetch, outbox: [] };
     this.#threads.push(thread);
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
@@ -186,10 +233,11 @@ export class LocalPool implements Invoker {
             this.invoke(payload).catch((e: Error) => this.#stats.failures.push({ message: e.message }));
           }
           for (const ended of m.ended) {
-            thread.outstanding--;
             if ('failed' in ended) this.#stats.failures.push(ended.failed);
             else if (ended.crashed) this.#stats.crashes++;
           }
+          thread.credits += m.credits;
+          if (m.credits > 0) this.#drain();
         } else if (m.type === 'closed') {
           void worker.terminate();
         }
@@ -197,6 +245,8 @@ export class LocalPool implements Invoker {
     });
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Asks a worker to close its store and exit; terminates it if it has not within two seconds. */
 function stopThread(worker: Worker): Promise<void> {

@@ -25,5 +25,13 @@ export type ToWorker =
 /** The end of one invocation: whether the executor died at a crash point, or how it failed. */
 export type Ended = { crashed?: string } | { failed: { message: string; stack?: string } };
 
+/**
+ * `credits`: invocations the thread can take on now beyond what it was sent, as a change since its last
+ * batch: +1 when an executor frees its slot (it ended, or it waits on delayed I/O), −1 when a waiting
+ * executor takes a slot back. The pool sends a thread work only against credits (it starts with
+ * executorsPerWorker + a prefetch allowance) and keeps the rest in its own queue.
+ */
 export type FromWorker =
-  { type: 'ready' } | { type: 'batch'; invokes: Uint8Array[]; ended: Ended[] } | { type: 'closed' };
+  | { type: 'ready' }
+  | { type: 'batch'; invokes: Uint8Array[]; ended: Ended[]; credits: number }
+  | { type: 'closed' };

@@ -36,16 +36,23 @@ const progress = new ProgressSink(
 
 let outInvokes: Uint8Array[] = [];
 let outEnded: Ended[] = [];
+let outCredits = 0;
+let flushScheduled = false;
 function flushOut(): void {
-  post({ type: 'batch', invokes: outInvokes, ended: outEnded });
+  flushScheduled = false;
+  post({ type: 'batch', invokes: outInvokes, ended: outEnded, credits: outCredits });
   outInvokes = [];
   outEnded = [];
+  outCredits = 0;
 }
-function send(invoke: Uint8Array | undefined, ended: Ended | undefined): void {
-  const first = outInvokes.length === 0 && outEnded.length === 0;
+function send(invoke: Uint8Array | undefined, ended: Ended | undefined, credits = 0): void {
   if (invoke) outInvokes.push(invoke);
   if (ended) outEnded.push(ended);
-  if (first) setImmediate(flushOut);
+  outCredits += credits;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushOut);
+  }
 }
 
 const invoker = {
@@ -84,6 +91,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
     if (slotHeld) {
       slotHeld = false;
       running--;
+      send(undefined, undefined, 1); // the pool may send one more
       pump();
     }
   };
@@ -103,6 +111,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
         else if (!slotHeld) {
           slotHeld = true;
           running++;
+          send(undefined, undefined, -1);
         }
       },
     });
