@@ -1,9 +1,9 @@
 /**
  * Deadline signals shared per (job, deadline): every executor of a job on one host has the same deadline,
  * so they share one AbortController and one timer instead of making a pair per task. A signal aborts with
- * a DEADLINE_EXCEEDED ExecutorError when its deadline passes. Timers are unref'd (they never keep a host
- * alive) and a signal takes any number of listeners; at most MAX_SIGNALS are remembered, the oldest forgotten first (its timer still fires, so an op
- * that holds its signal is still aborted on time).
+ * a DEADLINE_EXCEEDED ExecutorError when its deadline passes and takes any number of listeners. Timers
+ * are unref'd (they never keep a host alive). At most MAX_SIGNALS are remembered, the oldest forgotten
+ * first: its timer still fires, so an op that holds its signal is still aborted on time.
  */
 import { setMaxListeners } from 'node:events';
 import { ExecutorError } from './errors.js';

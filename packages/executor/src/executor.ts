@@ -170,10 +170,11 @@ class Invocation {
   readonly #begun = new Map<number, BeginResult>();
   /** Tasks whose lease this executor holds and renews. */
   readonly #leased = new Set<number>();
-  /** Tasks whose done mark is written (with their output). */
-  readonly #marked = new Set<number>();
-  /** Tasks computed here faster than `doneMarkMinMs`: no separate done mark (see options.ts). */
-  readonly #cheap = new Set<number>();
+  /**
+   * Tasks that need no separate done mark: it was written with their output, or they computed faster
+   * than `doneMarkMinMs` (see options.ts).
+   */
+  readonly #unmarked = new Set<number>();
   /** Writes that nothing waits for (done marks): settled before the invocation ends. */
   readonly #background: Promise<unknown>[] = [];
   #renewTimer: NodeJS.Timeout | undefined;
@@ -321,7 +322,7 @@ class Invocation {
     if (!ran.ok) throw ran.error;
     const { value } = ran;
     const bytes = valueBytes(value);
-    if (ran.t1 - ran.t0 < this.#opts.doneMarkMinMs) this.#cheap.add(info.index);
+    if (ran.t1 - ran.t0 < this.#opts.doneMarkMinMs) this.#unmarked.add(info.index);
     this.#span(info.index, 'compute', ran.t0, bytes, ran.t1);
     this.#count('tasksExecuted');
     this.#local.set(info.index, { value, bytes, persisted: false });
@@ -419,10 +420,7 @@ class Invocation {
       return;
     }
 
-    const children =
-      info.dependents.length === 1
-        ? [await this.#plan.task(info.dependents[0]!)]
-        : await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
+    const children = await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
     const bytes = here?.bytes ?? 0;
     const large = this.#opts.clustering && value !== undefined && bytes >= this.#opts.clusterThresholdBytes;
     const ready: PlanTask[] = [];
@@ -612,7 +610,7 @@ class Invocation {
     const frame = this.#frameOf(task);
     await this.#records.storeOutput(task, frame);
     here.persisted = true;
-    this.#marked.add(task);
+    this.#unmarked.add(task);
     this.#count('bytesStored', frame.byteLength);
     this.#span(task, 'store', t0, frame.byteLength);
   }
@@ -649,8 +647,7 @@ class Invocation {
    */
   #complete(task: number): void {
     this.#leased.delete(task);
-    const cheap = this.#cheap.delete(task);
-    if (!this.#marked.delete(task) && !cheap) this.#background.push(this.#records.finish(task));
+    if (!this.#unmarked.delete(task)) this.#background.push(this.#records.finish(task));
     this.#progress.done(this.#p.job, task);
     this.#evict();
   }

@@ -18,6 +18,7 @@ import type { MemoryStore } from '@wukong/storage';
 import { PayloadTooLargeError } from '../errors.js';
 import type { Invoker } from '../executor.js';
 import { executorDefaults } from '../options.js';
+import { Fifo } from './fifo.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 export interface LocalPoolOptions {
@@ -74,9 +75,8 @@ export class LocalPool implements Invoker {
   };
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #random: () => number;
-  /** Invocations waiting for a thread with credits, read from `#queueHead`. */
-  #queue: Uint8Array[] = [];
-  #queueHead = 0;
+  /** Invocations waiting for a thread with credits. */
+  readonly #queue = new Fifo<Uint8Array>();
   #closed = false;
 
   private constructor(opts: LocalPoolOptions) {
@@ -159,9 +159,8 @@ export class LocalPool implements Invoker {
   #deliver(payload: Uint8Array): void {
     if (this.#closed) return;
     const best = this.#roomiest();
-    if (best === undefined || this.#queueHead < this.#queue.length) {
-      const queued = this.#queue.push(payload) - this.#queueHead;
-      if (queued > this.#stats.maxQueued) this.#stats.maxQueued = queued;
+    if (best === undefined || this.#queue.size > 0) {
+      this.#stats.maxQueued = Math.max(this.#stats.maxQueued, this.#queue.push(payload));
     } else this.#send(best, payload);
   }
 
@@ -185,19 +184,8 @@ export class LocalPool implements Invoker {
 
   /** Hands queued invocations to threads that have room again. */
   #drain(): void {
-    while (this.#queueHead < this.#queue.length) {
-      const best = this.#roomiest();
-      if (best === undefined) break;
-      const payload = this.#queue[this.#queueHead]!;
-      this.#queue[this.#queueHead++] = EMPTY;
-      this.#send(best, payload);
-    }
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
-      this.#queueHead = 0;
+    for (let best = this.#roomiest(); best !== undefined && this.#queue.size > 0; best = this.#roomiest()) {
+      this.#send(best, this.#queue.shift()!);
     }
   }
 
@@ -245,8 +233,6 @@ export class LocalPool implements Invoker {
     });
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** Asks a worker to close its store and exit; terminates it if it has not within two seconds. */
 function stopThread(worker: Worker): Promise<void> {

@@ -11,6 +11,7 @@ import { createOpRegistry } from '../ops/index.js';
 import { decodePayload } from '../payload.js';
 import { PlanCache } from '../plan-cache.js';
 import { ProgressSink } from '../progress.js';
+import { Fifo } from './fifo.js';
 import type { Ended, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort!;
@@ -64,24 +65,13 @@ const invoker = {
 
 let running = 0;
 let sequence = 0;
-/** Invocations not started yet: a queue read from `waitingHead` (a thread may hold thousands). */
-let waiting: Uint8Array[] = [];
-let waitingHead = 0;
-const EMPTY = new Uint8Array(0);
+/** Invocations not started yet (a thread may hold thousands). */
+const waiting = new Fifo<Uint8Array>();
 
 function pump(): void {
-  while (running < init.executorsPerWorker && waitingHead < waiting.length) {
+  while (running < init.executorsPerWorker && waiting.size > 0) {
     running++;
-    const next = waiting[waitingHead]!;
-    waiting[waitingHead++] = EMPTY;
-    void execute(next);
-  }
-  if (waitingHead === waiting.length) {
-    waiting = [];
-    waitingHead = 0;
-  } else if (waitingHead > 1024 && waitingHead * 2 > waiting.length) {
-    waiting = waiting.slice(waitingHead); // drop the consumed half
-    waitingHead = 0;
+    void execute(waiting.shift()!);
   }
 }
 
