@@ -1,12 +1,10 @@
 // The conformance suite on RedisCluster over a real 3-master cluster made by `redis-cli --cluster create`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { keys, ObjectLost, openStore, RedisCluster, type Store } from '../src/index.js';
-import { defineConformanceSuite } from './harness/conformance.js';
+import { keys, ObjectLost, RedisCluster } from '../src/index.js';
+import { defineRedisConformanceSuite, redisOpener, REDIS_CHUNK_BYTES } from './harness/conformance.js';
 import { clusterUrl, startCluster, stopAll, type RedisProcess } from '../src/testing/index.js';
 
-const CHUNK_BYTES = 64 * 1024;
-const MAX_VALUE_BYTES = 4 * 1024 * 1024;
 let nodes: RedisProcess[] = [];
 
 beforeAll(async () => {
@@ -16,28 +14,9 @@ afterAll(async () => {
   await stopAll(nodes);
 });
 
-const open = (): Promise<Store> =>
-  openStore(clusterUrl(nodes), {
-    chunkBytes: CHUNK_BYTES,
-    maxValueBytes: MAX_VALUE_BYTES,
-    commandTimeoutMs: 10_000,
-  });
+const open = redisOpener(() => clusterUrl(nodes));
 
-defineConformanceSuite('RedisCluster (3 masters)', async () => {
-  const store = await open();
-  const peer = await open();
-  return {
-    store,
-    peer,
-    chunkBytes: CHUNK_BYTES,
-    maxValueBytes: MAX_VALUE_BYTES,
-    openAnother: open,
-    teardown: async () => {
-      await store.close();
-      await peer.close();
-    },
-  };
-});
+defineRedisConformanceSuite('RedisCluster (3 masters)', open);
 
 describe('RedisCluster specifics', () => {
   it('reports the kind and names cluster nodes in shard names', async () => {
@@ -56,7 +35,7 @@ describe('RedisCluster specifics', () => {
     const raw = nodes.map((n) => new Redis({ host: n.host, port: n.port }));
     try {
       const key = keys.out('cchunky', 0);
-      const value = new Uint8Array(CHUNK_BYTES * 9).map((_, i) => (i * 13) % 256);
+      const value = new Uint8Array(REDIS_CHUNK_BYTES * 9).map((_, i) => (i * 13) % 256);
       await store.set(key, value, 60_000);
       expect(Buffer.from(await store.getRequired(key)).equals(Buffer.from(value))).toBe(true);
       const perNode = await Promise.all(raw.map((r) => r.keys('wk:chunk:{cchunky:0#*')));

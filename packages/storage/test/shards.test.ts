@@ -2,21 +2,10 @@
 // Redis store has: slot layout, chunks spread over shards, a lost chunk.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  keys,
-  ObjectLost,
-  openStore,
-  RedisShards,
-  slotOf,
-  slotRanges,
-  chunkKey,
-  type Store,
-} from '../src/index.js';
-import { defineConformanceSuite } from './harness/conformance.js';
+import { keys, ObjectLost, RedisShards, slotOf, slotRanges, chunkKey } from '../src/index.js';
+import { defineRedisConformanceSuite, redisOpener, REDIS_CHUNK_BYTES } from './harness/conformance.js';
 import { shardsUrl, startShards, stopAll, type RedisProcess } from '../src/testing/index.js';
 
-const CHUNK_BYTES = 64 * 1024;
-const MAX_VALUE_BYTES = 4 * 1024 * 1024;
 let servers: RedisProcess[] = [];
 
 beforeAll(async () => {
@@ -26,28 +15,9 @@ afterAll(async () => {
   await stopAll(servers);
 });
 
-const open = (): Promise<Store> =>
-  openStore(shardsUrl(servers), {
-    chunkBytes: CHUNK_BYTES,
-    maxValueBytes: MAX_VALUE_BYTES,
-    commandTimeoutMs: 10_000,
-  });
+const open = redisOpener(() => shardsUrl(servers));
 
-defineConformanceSuite('RedisShards (3 shards)', async () => {
-  const store = await open();
-  const peer = await open();
-  return {
-    store,
-    peer,
-    chunkBytes: CHUNK_BYTES,
-    maxValueBytes: MAX_VALUE_BYTES,
-    openAnother: open,
-    teardown: async () => {
-      await store.close();
-      await peer.close();
-    },
-  };
-});
+defineRedisConformanceSuite('RedisShards (3 shards)', open);
 
 describe('RedisShards specifics', () => {
   let store: RedisShards;
@@ -85,7 +55,7 @@ describe('RedisShards specifics', () => {
 
   it('spreads the chunks of a large value over the shards, and a missing chunk is ObjectLost', async () => {
     const key = keys.out('chunky', 0);
-    const value = new Uint8Array(CHUNK_BYTES * 12).map((_, i) => i % 251);
+    const value = new Uint8Array(REDIS_CHUNK_BYTES * 12).map((_, i) => i % 251);
     await store.set(key, value, 60_000);
     const perShard = await Promise.all(raw.map((r) => r.keys('wk:chunk:{chunky:0#*')));
     expect(perShard.flat()).toHaveLength(12);

@@ -18,6 +18,7 @@ import {
   CommandFailed,
   InvalidOption,
   StorageError,
+  openStore,
   encodeTensor,
   decodeTensor,
   type Store,
@@ -38,6 +39,39 @@ export interface ConformanceTarget {
 }
 
 const TTL_MS = 60_000;
+
+/** Sizes of the Redis stores under test: small chunks, so chunked values are exercised cheaply. */
+export const REDIS_CHUNK_BYTES = 64 * 1024;
+export const REDIS_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+
+/** Opens a Redis store (shards or cluster, by URL) with the sizes above. */
+export function redisOpener(url: () => string): () => Promise<Store> {
+  return () =>
+    openStore(url(), {
+      chunkBytes: REDIS_CHUNK_BYTES,
+      maxValueBytes: REDIS_MAX_VALUE_BYTES,
+      commandTimeoutMs: 10_000,
+    });
+}
+
+/** The conformance suite on Redis stores made by `open`: the store under test and an independent peer. */
+export function defineRedisConformanceSuite(name: string, open: () => Promise<Store>): void {
+  defineConformanceSuite(name, async () => {
+    const store = await open();
+    const peer = await open();
+    return {
+      store,
+      peer,
+      chunkBytes: REDIS_CHUNK_BYTES,
+      maxValueBytes: REDIS_MAX_VALUE_BYTES,
+      openAnother: open,
+      teardown: async () => {
+        await store.close();
+        await peer.close();
+      },
+    };
+  });
+}
 
 function jobId(): string {
   return `job-${randomBytes(6).toString('hex')}`;
