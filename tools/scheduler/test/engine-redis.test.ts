@@ -23,6 +23,7 @@ import {
   checkDelayedIo,
   checkDoneMarks,
   checkLineageRecompute,
+  checkRetriesExhausted,
   checkTwoHolders,
 } from './scenarios.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
@@ -191,15 +192,7 @@ describe.each(stores)('on $name', ({ url, servers }) => {
   });
 
   it('turns a task that always crashes into RetriesExhaustedError', async () => {
-    const b = new GraphBuilder();
-    b.task('poison', 'add', 1, 1);
-    await expect(
-      client.compute(b.build(), {
-        faults: { crashAt: ['before-compute'], crashAttempts: [1, 2, 3, 4] },
-        stallMs: 200,
-        maxAttempts: 3,
-      }),
-    ).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED', task: 'poison' });
+    await checkRetriesExhausted(client);
   });
 
   it('rejects a stalled job at its deadline, naming what is missing, and leaves its keys deleted', async () => {

@@ -1,7 +1,7 @@
 /**
  * Engine scenarios run and checked the same way on every store — engine.test.ts (memory) and
  * engine-redis.test.ts (shards, cluster) call these: locality (task clustering, delayed I/O, two holders
- * of one child), recovery (a crash at a named point, lineage recompute) and the task records a job leaves
+ * of one child), recovery (a crash at a named point, lineage recompute, a poison task) and the task records a job leaves
  * (done marks, leases taken with the fan-in).
  */
 import { expect } from 'vitest';
@@ -114,4 +114,17 @@ export async function checkDoneMarks(client: Client): Promise<void> {
   } finally {
     await client.store.deleteJob(report.job);
   }
+}
+
+/** A task that crashes on every attempt ends the job with RetriesExhaustedError naming it. */
+export async function checkRetriesExhausted(client: Client): Promise<void> {
+  const b = new GraphBuilder();
+  b.task('poison', 'add', 1, 1);
+  await expect(
+    client.compute(b.build(), {
+      faults: { crashAt: ['before-compute'], crashAttempts: [1, 2, 3, 4] },
+      stallMs: 200,
+      maxAttempts: 3,
+    }),
+  ).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED', task: 'poison' });
 }
