@@ -1,8 +1,8 @@
 /**
  * Engine scenarios run and checked the same way on every store — engine.test.ts (memory) and
  * engine-redis.test.ts (shards, cluster) call these: locality (task clustering, delayed I/O, two holders
- * of one child), recovery (a crash at a named point, lineage recompute, a poison task) and the task records a job leaves
- * (done marks, leases taken with the fan-in).
+ * of one child), recovery (a crash at a named point, lineage recompute, a poison task) and the task
+ * records a job leaves (done marks, leases taken with the fan-in).
  */
 import { expect } from 'vitest';
 import { GraphBuilder, type NDArray } from '@wukong/graph';
