@@ -167,18 +167,6 @@ export class RedisCluster extends RedisStore {
       throw new ShardUnreachable('no cluster node', 'RedisCluster needs at least one address');
     const options = resolveRedisOptions(opts);
     const topology = new ClusterTopology(addresses, options, opts.useTls ?? false);
-    const store = new RedisCluster(topology, options);
-    try {
-      await topology.connect();
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
-    return store;
-  }
-
-  /** The name of the node that serves `key` (as used in error messages). */
-  shardOf(key: string): string {
-    return this.topology.shardOf(key);
+    return RedisStore.connected(new RedisCluster(topology, options));
   }
 }

@@ -66,6 +66,22 @@ export class RedisStore implements Store {
     if (this.#closed) throw new StoreClosed(this.kind);
   }
 
+  /** Connects the store's topology; closes the store and rethrows when a shard does not answer. */
+  protected static async connected<S extends RedisStore>(store: S): Promise<S> {
+    try {
+      await store.topology.connect();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** The name of the shard or node that serves `key` (as used in error messages). */
+  shardOf(key: string): string {
+    return this.topology.shardOf(key);
+  }
+
   get(key: string): Promise<Uint8Array | null> {
     let reply: Promise<unknown>;
     try {

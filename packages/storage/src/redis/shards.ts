@@ -181,18 +181,6 @@ export class RedisShards extends RedisStore {
       throw new ShardUnreachable('no shard', 'RedisShards needs at least one address');
     const options = resolveRedisOptions(opts);
     const topology = new ShardsTopology(addresses, options);
-    const store = new RedisShards(topology, options);
-    try {
-      await topology.connect();
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
-    return store;
-  }
-
-  /** The name of the shard that owns `key` (as used in error messages). */
-  shardOf(key: string): string {
-    return this.topology.shardOf(key);
+    return RedisStore.connected(new RedisShards(topology, options));
   }
 }
