@@ -53,6 +53,33 @@ function num(op: string, v: Value | undefined, what: string): number {
   return v;
 }
 
+/** A uniform or normal generator spec `[kind, seed, block, rows, cols]`, checked. */
+interface RandomSpec {
+  readonly kind: string;
+  readonly seed: number;
+  readonly block: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+function randomSpec(op: string, v: Value, what: string): RandomSpec | undefined {
+  if (!isSpec(v) || (v[0] !== GENERATORS.uniform && v[0] !== GENERATORS.normal)) return undefined;
+  return {
+    kind: v[0],
+    seed: int(op, v[1], `${what} seed`),
+    block: int(op, v[2], `${what} block`),
+    rows: int(op, v[3], `${what} rows`),
+    cols: int(op, v[4], `${what} cols`),
+  };
+}
+
+/** Elements [offset, offset + count) of a random block's stream into `out`. */
+function fillRandom(k: Kernels, r: RandomSpec, out: F64Buffer, count: number, offset = 0): void {
+  const opts = { offset, out };
+  if (r.kind === GENERATORS.uniform) k.rngUniform(r.seed, r.block, count, opts);
+  else k.rngNormal(r.seed, r.block, count, opts);
+}
+
 /**
  * The block an operand stands for. With `maxRows`, a generated block may stop after that many rows
  * (counter-based streams: a shorter block is a prefix of the longer one).
@@ -60,19 +87,16 @@ function num(op: string, v: Value | undefined, what: string): number {
 export function operandBlock(k: Kernels, op: string, v: Value, what: string, maxRows?: number): Block {
   if (!isSpec(v)) return arrayBlock(op, v, what);
   const kind = v[0];
-  if (kind === GENERATORS.uniform || kind === GENERATORS.normal) {
-    const seed = int(op, v[1], `${what} seed`);
-    const block = int(op, v[2], `${what} block`);
-    const fullRows = int(op, v[3], `${what} rows`);
-    const rows = Math.min(fullRows, maxRows ?? Infinity);
-    const cols = int(op, v[4], `${what} cols`);
+  const random = randomSpec(op, v, what);
+  if (random !== undefined) {
+    const { seed, block, cols } = random;
+    const rows = Math.min(random.rows, maxRows ?? Infinity);
     const id = `${kind}/${seed}/${block}/${rows}/${cols}`;
-    const cached = rows === fullRows ? generatedBlocks.get(k, id) : undefined;
+    const cached = rows === random.rows ? generatedBlocks.get(k, id) : undefined;
     if (cached) return { data: cached, rows, cols };
     const out = k.alloc(Math.max(1, rows * cols));
-    if (kind === GENERATORS.uniform) k.rngUniform(seed, block, rows * cols, { out });
-    else k.rngNormal(seed, block, rows * cols, { out });
-    if (rows === fullRows && generatedBlocks.put(k, id, out)) return { data: out, rows, cols };
+    fillRandom(k, random, out, rows * cols);
+    if (rows === random.rows && generatedBlocks.put(k, id, out)) return { data: out, rows, cols };
     return { data: out, rows, cols, owned: out };
   }
   if (kind === GENERATORS.classificationX || kind === GENERATORS.classificationY) {
@@ -100,21 +124,14 @@ const GENERATE_CHUNK = 65536;
  * rows is a range of the block's counter-based stream, generated on demand. Anything else: undefined.
  */
 export function generatedRows(k: Kernels, op: string, v: Value, what: string): RowSource | undefined {
-  if (!isSpec(v) || (v[0] !== GENERATORS.uniform && v[0] !== GENERATORS.normal)) return undefined;
-  const uniform = v[0] === GENERATORS.uniform;
-  const seed = int(op, v[1], `${what} seed`);
-  const block = int(op, v[2], `${what} block`);
-  const rows = int(op, v[3], `${what} rows`);
-  const cols = int(op, v[4], `${what} cols`);
+  const random = randomSpec(op, v, what);
+  if (random === undefined) return undefined;
+  const { rows, cols } = random;
   if (rows * cols * 8 <= GENERATED_BLOCK_CACHE_BYTES / 4) return undefined;
   return {
     rows,
     cols,
-    fill(dst, row0, count) {
-      const opts = { offset: row0 * cols, out: dst };
-      if (uniform) k.rngUniform(seed, block, count * cols, opts);
-      else k.rngNormal(seed, block, count * cols, opts);
-    },
+    fill: (dst, row0, count) => fillRandom(k, random, dst, count * cols, row0 * cols),
   };
 }
 
