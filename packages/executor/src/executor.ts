@@ -687,6 +687,7 @@ class Invocation {
     try {
       await this.#progress.flush(); // the client sees what is done while this executor waits
       while (this.#holds.length > 0 && this.#queue.length === 0) {
+        this.#ensureRunning(); // a stopped job's waiting executors end within one recheck
         const remaining = giveUpAt - this.#now();
         if (remaining <= 0) {
           for (const h of [...this.#holds]) await this.#resolveHold(h, false);

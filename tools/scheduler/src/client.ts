@@ -94,8 +94,6 @@ export interface JobResult {
 
 export class Client {
   #closed = false;
-  /** Second clean-ups of failed jobs, due a lease period after the first. */
-  readonly #laterDeletes = new Map<string, NodeJS.Timeout>();
   /** Deletions of ended jobs' keys still running. */
   readonly #cleanups = new Set<Promise<void>>();
 
@@ -173,13 +171,11 @@ export class Client {
       stallMs: options.stallMs ?? 2_000,
       settleMs: Math.max(250, 4 * (this.options.eventFlushMs ?? 50)),
       ...(options.signal ? { signal: options.signal } : {}),
-      onStop: () => this.pool.stopJob(job),
+      onStop: () => void this.pool.stopJob(job),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    let failed = true;
     try {
       const outcome = await run.run();
-      failed = false;
       return {
         outputs: outcome.outputs,
         report: {
@@ -196,43 +192,34 @@ export class Client {
         },
       };
     } finally {
-      this.pool.stopJob(job);
+      // Whether it succeeded or not, the job may still have executors running (duplicates, losers of a
+      // race, siblings of a failed task). Its keys go once the pool confirms none of them runs any more,
+      // so no late write recreates them; that happens in the background: the caller has its outputs as
+      // soon as the finals are in, and `settled()` / `close()` wait for the deletion.
+      const stopped = this.pool.stopJob(job);
       if (!options.keepKeys) {
-        // The keys go in the background: the caller has its outputs as soon as the finals are in, and
-        // `settled()` / `close()` wait for the deletion.
-        const cleanup = this.#deleteJob(job).finally(() => this.#cleanups.delete(cleanup));
+        const cleanup = stopped
+          .then(() => this.#deleteJob(job))
+          .finally(() => this.#cleanups.delete(cleanup));
         this.#cleanups.add(cleanup);
-        // A failed job's executors may have been between their last check and a write when the keys
-        // went: delete once more after they have all noticed (a lease period), or at close().
-        if (failed) this.#deleteLater(job, resolved.leaseMs);
       }
     }
   }
 
   /**
    * Resolves when the keys of every job that has ended are deleted from storage (`compute()` and `run()`
-   * resolve first and delete in the background). Jobs that failed are deleted once more a lease period
-   * later; `close()` waits for that too.
+   * resolve first and delete in the background).
    */
   async settled(): Promise<void> {
     while (this.#cleanups.size > 0) await Promise.all([...this.#cleanups]);
   }
 
-  /** The plan goes first: its absence tells late duplicate deliveries that the job is over. */
+  /** The plan goes first: its absence tells late deliveries on backends that cannot be told the job is over. */
   async #deleteJob(job: string): Promise<void> {
     await this.store
       .delete([keys.plan(job)])
       .then(() => this.store.deleteJob(job))
       .catch(() => undefined);
-  }
-
-  #deleteLater(job: string, afterMs: number): void {
-    const timer = setTimeout(() => {
-      this.#laterDeletes.delete(job);
-      void this.#deleteJob(job);
-    }, afterMs);
-    timer.unref();
-    this.#laterDeletes.set(job, timer);
   }
 
   /** Statistics of the backend (invocations delivered, duplicates, crashes). */
@@ -243,12 +230,8 @@ export class Client {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.pool.close(); // no executor writes after this
+    await this.pool.close(); // no executor writes after this; pending stops are answered
     await this.settled();
-    const pending = [...this.#laterDeletes.keys()];
-    for (const timer of this.#laterDeletes.values()) clearTimeout(timer);
-    this.#laterDeletes.clear();
-    await Promise.all(pending.map((job) => this.#deleteJob(job)));
     if (this.ownsStore) await this.store.close();
   }
 }

@@ -101,6 +101,22 @@ describe('the local pool', () => {
   });
 });
 
+describe('the end of a job', () => {
+  /*   bad (fails at once)      slow (sleep 400) ── both finals */
+  it("deletes a failed job's keys only once its still-running executors have ended", async () => {
+    // An executor that was between its last check and a write when the keys went would recreate them:
+    // the pool answers a stop only when no executor of the job runs, and the client deletes after that.
+    const b = new GraphBuilder();
+    b.task('bad', 'fail', 'exploded on purpose');
+    b.task('slow', 'sleep', 400, 1);
+    const t0 = Date.now();
+    await expect(client.compute(b.build())).rejects.toMatchObject({ task: 'bad' });
+    expect(Date.now() - t0).toBeLessThan(400);
+    await client.settled();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+  });
+});
+
 describe('at-least-once delivery and crashes', () => {
   it('gives identical results under 100% duplicate delivery and computes every task exactly once', async () => {
     const dup = await connect({ workers: 2, duplicateRate: 1, duplicateDelayMs: 30, executorOptions: fast });

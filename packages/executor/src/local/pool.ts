@@ -61,6 +61,10 @@ interface Thread {
   credits: number;
   /** Invocations routed to this thread in the current turn of the event loop. */
   outbox: Uint8Array[];
+  /** `stopJob` calls waiting for this thread's answer, by job. */
+  stopping: Map<string, (() => void)[]>;
+  /** The thread has exited: it runs nothing, so it answers every stop at once. */
+  exited: boolean;
 }
 
 export class LocalPool implements Invoker {
@@ -134,10 +138,22 @@ export class LocalPool implements Invoker {
 
   /**
    * Stops a job: its queued and future invocations are dropped and its running executors stop before
-   * their next write (so nothing recreates the keys the client deletes).
+   * their next write. Resolves when no executor of the job runs in any thread (or the pool has closed):
+   * from then on nothing writes for the job, so its keys can be deleted and stay deleted.
    */
-  stopJob(job: string): void {
+  stopJob(job: string): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const answers = this.#threads.map(
+      (t) =>
+        new Promise<void>((resolve) => {
+          if (t.exited) return resolve();
+          const waiting = t.stopping.get(job);
+          if (waiting) waiting.push(resolve);
+          else t.stopping.set(job, [resolve]);
+        }),
+    );
     for (const t of this.#threads) t.worker.postMessage({ type: 'stop', job } satisfies ToWorker);
+    return Promise.all(answers).then(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -205,7 +221,17 @@ export class LocalPool implements Invoker {
       transferList: transfer,
     });
     const prefetch = Math.max(8, Math.ceil(this.#opts.executorsPerWorker / 4));
-    const thread: Thread = { worker, credits: this.#opts.executorsPerWorker + prefetch, outbox: [] };
+    const thread: Thread = {
+      worker,
+      credits: this.#opts.executorsPerWorker + prefetch,
+      outbox: [],
+      stopping: new Map(),
+      exited: false,
+    };
+    worker.once('exit', () => {
+      thread.exited = true;
+      for (const job of [...thread.stopping.keys()]) answerStop(thread, job);
+    });
     this.#threads.push(thread);
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
@@ -226,12 +252,19 @@ export class LocalPool implements Invoker {
           }
           thread.credits += m.credits;
           if (m.credits > 0) this.#drain();
+        } else if (m.type === 'stopped') {
+          answerStop(thread, m.job);
         } else if (m.type === 'closed') {
           void worker.terminate();
         }
       });
     });
   }
+}
+
+function answerStop(thread: Thread, job: string): void {
+  for (const resolve of thread.stopping.get(job) ?? []) resolve();
+  thread.stopping.delete(job);
 }
 
 /** Asks a worker to close its store and exit; terminates it if it has not within two seconds. */

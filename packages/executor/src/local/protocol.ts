@@ -34,4 +34,6 @@ export type Ended = { crashed?: string } | { failed: { message: string; stack?: 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'batch'; invokes: Uint8Array[]; ended: Ended[]; credits: number }
+  /** Answers `stop`: no executor of the job runs in this thread any more, so none will write for it. */
+  | { type: 'stopped'; job: string }
   | { type: 'closed' };

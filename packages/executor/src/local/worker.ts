@@ -63,6 +63,18 @@ const invoker = {
   },
 };
 
+/** Executors running (or waiting) per job, so that `stop` is answered once the last of them has ended. */
+const active = new Map<string, number>();
+/** Stopped jobs whose `stopped` answer waits for their running executors to end. */
+const answering = new Set<string>();
+
+function executorEnded(job: string): void {
+  const left = active.get(job)! - 1;
+  if (left > 0) return void active.set(job, left);
+  active.delete(job);
+  if (answering.delete(job)) post({ type: 'stopped', job });
+}
+
 let running = 0;
 let sequence = 0;
 /** Invocations not started yet (a thread may hold thousands). */
@@ -85,8 +97,11 @@ async function execute(bytes: Uint8Array): Promise<void> {
       pump();
     }
   };
+  let job: string | undefined;
   try {
     const payload = decodePayload(bytes);
+    job = payload.job;
+    active.set(job, (active.get(job) ?? 0) + 1);
     const summary = await runInvocation(payload, {
       store,
       invoker,
@@ -111,6 +126,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
     send(undefined, { failed: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } });
   } finally {
     release();
+    if (job !== undefined) executorEnded(job);
   }
 }
 
@@ -122,6 +138,9 @@ port.on('message', (m: ToWorker) => {
     stopped.add(m.job);
     // Remember the most recent jobs only: a late copy of an older job still meets its deleted plan.
     if (stopped.size > MAX_STOPPED_JOBS) stopped.delete(stopped.values().next().value!);
+    // Executors of the job stop before their next write; answer when the last has ended.
+    if (active.has(m.job)) answering.add(m.job);
+    else post({ type: 'stopped', job: m.job });
   } else if (m.type === 'close') {
     void store.close().finally(() => {
       post({ type: 'closed' });
