@@ -4,6 +4,7 @@
  * Array workloads add their own ops beside these.
  */
 
+import { onAbort } from '../abort.js';
 import { BadOpArgsError } from '../errors.js';
 import { isNDArray, isTypedArray, type NDArray, type TypedArray } from '@wukong/graph';
 import type { Value } from '../values.js';
@@ -71,14 +72,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error);
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    const onAbort = (): void => {
+    const unsubscribe = onAbort(signal, () => {
       clearTimeout(timer);
       reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
   });
 }
 
