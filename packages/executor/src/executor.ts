@@ -36,7 +36,7 @@ import { emptyCounters, encodeEvent, type ExecutorCounters, type JobEvent, type 
 import { FaultInjector } from './faults.js';
 import type { OpRegistry } from './ops/registry.js';
 import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.js';
-import { encodePayload, PAYLOAD_VERSION, type InvocationPayload } from './payload.js';
+import { PAYLOAD_VERSION, PayloadEncoder, type InvocationPayload } from './payload.js';
 import type { PlanCache } from './plan-cache.js';
 import type { ProgressSink } from './progress.js';
 import { TaskRecords, type BeginResult } from './records.js';
@@ -113,17 +113,31 @@ class JobStopped extends Error {
   override readonly name = 'JobStopped';
 }
 
-/** Resolved options of recent jobs: a job's options are job-wide, the same in every payload. */
-const resolvedOptions = new Map<string, ResolvedExecutorOptions>();
+/** What every executor of a job derives alike from its payload: resolved options, the payload encoder. */
+interface JobContext {
+  options: ResolvedExecutorOptions;
+  /** Encodes the payloads of children this host invokes (the job's config is encoded once). */
+  payloads: PayloadEncoder;
+}
 
-function optionsOf(payload: InvocationPayload): ResolvedExecutorOptions {
-  let resolved = resolvedOptions.get(payload.job);
-  if (resolved === undefined) {
-    resolved = resolveExecutorOptions(payload.config.options);
-    if (resolvedOptions.size >= 64) resolvedOptions.delete(resolvedOptions.keys().next().value!);
-    resolvedOptions.set(payload.job, resolved);
+/** Contexts of recent jobs: a job's options, deadline and config are job-wide, the same in every payload. */
+const jobContexts = new Map<string, JobContext>();
+
+function contextOf(payload: InvocationPayload): JobContext {
+  let context = jobContexts.get(payload.job);
+  if (context === undefined) {
+    const options = resolveExecutorOptions(payload.config.options);
+    const shared = {
+      v: PAYLOAD_VERSION,
+      job: payload.job,
+      deadlineMs: payload.deadlineMs,
+      config: payload.config,
+    };
+    context = { options, payloads: new PayloadEncoder(shared, options.payloadLimitBytes) };
+    if (jobContexts.size >= 64) jobContexts.delete(jobContexts.keys().next().value!);
+    jobContexts.set(payload.job, context);
   }
-  return resolved;
+  return context;
 }
 
 /** Runs one invocation to completion. Never rejects for task failures: those become `error` events. */
@@ -153,6 +167,7 @@ class Invocation {
   readonly #deps: ExecutorDeps;
   readonly #store: Store;
   readonly #opts: ResolvedExecutorOptions;
+  readonly #payloads: PayloadEncoder;
   readonly #records: TaskRecords;
   readonly #faults: FaultInjector;
   readonly #progress: ProgressSink;
@@ -185,7 +200,9 @@ class Invocation {
     this.#plan = plan;
     this.#deps = deps;
     this.#store = deps.store;
-    this.#opts = optionsOf(payload);
+    const context = contextOf(payload);
+    this.#opts = context.options;
+    this.#payloads = context.payloads;
     this.#records = new TaskRecords(
       deps.store,
       payload.job,
@@ -555,16 +572,7 @@ class Invocation {
       }
       if (!here.persisted) await this.#persist(d); // write before signal
     }
-    const payload: InvocationPayload = {
-      v: PAYLOAD_VERSION,
-      job: this.#p.job,
-      start: [child.index],
-      inputs,
-      attempt: 1,
-      deadlineMs: this.#p.deadlineMs,
-      config: this.#p.config,
-    };
-    await this.#deps.invoker.invoke(encodePayload(payload, this.#opts.payloadLimitBytes));
+    await this.#deps.invoker.invoke(this.#payloads.encode([child.index], inputs, 1));
     this.#count('invocations');
   }
 

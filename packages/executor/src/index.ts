@@ -23,12 +23,14 @@ export {
   crashPoints,
   decodePayload,
   encodePayload,
+  PayloadEncoder,
   PAYLOAD_VERSION,
   type CrashPoint,
   type FaultConfig,
   type InlinePlan,
   type InvocationPayload,
   type JobConfig,
+  type SharedPayloadFields,
 } from './payload.js';
 export { PlanCache } from './plan-cache.js';
 export { LocalPool, type LocalPoolOptions, type PoolStats } from './local/pool.js';

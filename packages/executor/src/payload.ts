@@ -63,6 +63,48 @@ export function encodePayload(payload: InvocationPayload, limitBytes: number): U
   return bytes;
 }
 
+/** The fields every payload of one job carries alike. */
+export type SharedPayloadFields = Omit<InvocationPayload, 'start' | 'inputs' | 'attempt'>;
+
+/**
+ * Encodes the payloads of one job. The fields they share (version, job, plan, deadline, config) are encoded
+ * once, so each payload costs only its own (start, inputs, attempt): a client invoking 10,000 leaves, or
+ * an executor invoking children, does not re-encode the job's config every time. The bytes decode to
+ * the same payload as `encodePayload`'s (a msgpack map; its field order carries no meaning).
+ */
+export class PayloadEncoder {
+  /** The shared fields as msgpack map entries, without the map header. */
+  readonly #shared: Uint8Array;
+  readonly #sharedCount: number;
+
+  constructor(
+    shared: SharedPayloadFields,
+    readonly limitBytes: number,
+  ) {
+    const fields = Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined));
+    this.#sharedCount = Object.keys(fields).length;
+    this.#shared = mapEntries(packMsg(fields), this.#sharedCount);
+  }
+
+  encode(start: number[], inputs: [number, Uint8Array][], attempt: number): Uint8Array {
+    const own = mapEntries(packMsg({ start, inputs, attempt }), 3);
+    const count = this.#sharedCount + 3;
+    const header = count < 16 ? [0x80 | count] : [0xde, count >> 8, count & 0xff];
+    const bytes = new Uint8Array(header.length + this.#shared.byteLength + own.byteLength);
+    bytes.set(header, 0);
+    bytes.set(this.#shared, header.length);
+    bytes.set(own, header.length + this.#shared.byteLength);
+    if (bytes.byteLength > this.limitBytes) throw new PayloadTooLargeError(bytes.byteLength, this.limitBytes);
+    return bytes;
+  }
+}
+
+/** The entries of an encoded msgpack map of `count` entries, without its header. */
+function mapEntries(encoded: Uint8Array, count: number): Uint8Array {
+  const headerBytes = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
+  return encoded.subarray(headerBytes);
+}
+
 export function decodePayload(bytes: Uint8Array): InvocationPayload {
   let raw: unknown;
   try {

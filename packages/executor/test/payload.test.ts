@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
-import { decodePayload, encodePayload, PAYLOAD_VERSION, type InvocationPayload } from '../src/payload.js';
+import {
+  decodePayload,
+  encodePayload,
+  PAYLOAD_VERSION,
+  PayloadEncoder,
+  type InvocationPayload,
+} from '../src/payload.js';
 
 const payload: InvocationPayload = {
   v: PAYLOAD_VERSION,
@@ -24,6 +30,27 @@ describe('invocation payload', () => {
     const big = { ...payload, inputs: [[1, new Uint8Array(2000)]] as [number, Uint8Array][] };
     expect(() => encodePayload(big, 1000)).toThrow(
       expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', limitBytes: 1000 }),
+    );
+  });
+
+  it("encodes a job's payloads from its shared fields to the same payload, under the same budget", () => {
+    const { start, inputs, attempt, ...shared } = payload;
+    const encoder = new PayloadEncoder(shared, 1 << 20);
+    const bytes = encoder.encode(start, inputs, attempt);
+    expect(decodePayload(bytes)).toEqual(decodePayload(encodePayload(payload, 1 << 20)));
+    expect(bytes.byteLength).toBe(encodePayload(payload, 1 << 20).byteLength);
+    // Each payload has its own start, inputs and attempt; an inline plan is shared.
+    const plan = { header: Uint8Array.from([9, 8]), segments: [Uint8Array.from([7])] };
+    const withPlan = new PayloadEncoder({ ...shared, plan }, 1 << 20);
+    const back = decodePayload(withPlan.encode([5], [], 2));
+    expect(back).toMatchObject({ start: [5], inputs: [], attempt: 2, job: 'j1' });
+    expect(Array.from(back.plan!.header)).toEqual([9, 8]);
+    // A field left undefined is not encoded, as with encodePayload.
+    expect(
+      decodePayload(new PayloadEncoder({ ...shared, plan: undefined }, 1 << 20).encode([1], [], 1)),
+    ).not.toHaveProperty('plan');
+    expect(() => new PayloadEncoder(shared, 100).encode([1], [[1, new Uint8Array(200)]], 1)).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', limitBytes: 100 }),
     );
   });
 

@@ -16,13 +16,12 @@ import {
   decodeValue,
   DeadlineExceededError,
   emptyCounters,
-  encodePayload,
+  PayloadEncoder,
   PAYLOAD_VERSION,
   RetriesExhaustedError,
   TaskFailedError,
   type ExecutorCounters,
   type InlinePlan,
-  type InvocationPayload,
   type Invoker,
   type JobConfig,
   type Span,
@@ -187,18 +186,23 @@ export class JobRun {
       : undefined;
   }
 
+  /** Payload encoders of this job, with the plan inline and without (made on first use). */
+  #encoders = new Map<boolean, PayloadEncoder>();
+
   #payload(start: number[], attempt: number, plan?: InlinePlan): Uint8Array {
-    const payload: InvocationPayload = {
-      v: PAYLOAD_VERSION,
-      job: this.#o.job,
-      start,
-      ...(plan ? { plan } : {}),
-      inputs: [],
-      attempt,
-      deadlineMs: this.#o.deadlineMs,
-      config: this.#o.config,
-    };
-    return encodePayload(payload, this.#o.payloadLimitBytes);
+    let encoder = this.#encoders.get(plan !== undefined);
+    if (encoder === undefined) {
+      const shared = {
+        v: PAYLOAD_VERSION,
+        job: this.#o.job,
+        ...(plan ? { plan } : {}),
+        deadlineMs: this.#o.deadlineMs,
+        config: this.#o.config,
+      };
+      encoder = new PayloadEncoder(shared, this.#o.payloadLimitBytes);
+      this.#encoders.set(plan !== undefined, encoder);
+    }
+    return encoder.encode(start, [], attempt);
   }
 
   async #invokeLeaves(inline: InlinePlan | undefined): Promise<void> {
