@@ -71,6 +71,8 @@ interface TreeFigures {
   wallMs: number[];
   medianMs: number;
   minMs: number;
+  /** Median CPU time per job of this process (client, memory store and worker threads; not Redis). */
+  cpuMs: number;
 }
 
 async function benchTree(name: string, options: ConnectOptions): Promise<TreeFigures> {
@@ -78,17 +80,29 @@ async function benchTree(name: string, options: ConnectOptions): Promise<TreeFig
   try {
     const { graph, expected, finalKey } = treeReduction({ leaves: LEAVES });
     const wallMs: number[] = [];
+    const cpuMs: number[] = [];
     for (let run = 0; run < WARMUP + RUNS; run++) {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const { outputs, report } = await client.run(graph);
       const elapsed = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       if (outputs.get(finalKey) !== expected)
         throw new Error(`${name}: wrong sum ${String(outputs.get(finalKey))}`);
       if (report.counters.tasksExecuted !== TREE_TASKS)
         throw new Error(`${name}: ${report.counters.tasksExecuted} tasks executed, expected ${TREE_TASKS}`);
-      if (run >= WARMUP) wallMs.push(elapsed);
+      if (run >= WARMUP) {
+        wallMs.push(elapsed);
+        cpuMs.push((cpu.user + cpu.system) / 1000);
+      }
     }
-    return { storage: name, wallMs, medianMs: median(wallMs), minMs: Math.min(...wallMs) };
+    return {
+      storage: name,
+      wallMs,
+      medianMs: median(wallMs),
+      minMs: Math.min(...wallMs),
+      cpuMs: median(cpuMs),
+    };
   } finally {
     await client.close();
   }
@@ -205,6 +219,7 @@ async function main(): Promise<void> {
       times((DASK_QUOTED.distributedWukongShape * 1000) / f.medianMs),
       liveDistributed === undefined ? '–' : times(liveDistributed / f.medianMs),
       liveThreaded === undefined ? '–' : times(liveThreaded / f.medianMs),
+      ms(f.cpuMs),
     ]);
     const daskRows: string[][] = [
       [
@@ -266,8 +281,9 @@ async function main(): Promise<void> {
         'vs Dask dist. (quoted)',
         'vs Dask dist. (live)',
         'vs Dask threaded (live)',
+        'CPU per job (median)',
       ],
-      [...treeRows, ...daskRows],
+      [...treeRows, ...daskRows.map((row) => [...row, ''])],
     );
     const scalingTable = table(
       [
@@ -300,10 +316,11 @@ async function main(): Promise<void> {
             `- Scaling efficiency at N = 1,000: ${(r.efficiency * 100).toFixed(1)}% best, ${((r.idealS / median(r.wallS)) * 100).toFixed(1)}% median (goal ≥ 90%)`,
         ),
     ].join('\n');
+    const cpus = (await import('node:os')).cpus();
     const report = [
       `# Scheduler benchmark`,
       '',
-      `Run ${started} on ${WORKERS} worker threads; machine: ${(await import('node:os')).cpus().length} cores, shared. Command:`,
+      `Run ${started} on ${WORKERS} worker threads; machine: ${cpus.length} cores (${cpus[0]?.model ?? 'unknown CPU'}), shared. Command:`,
       '`NX_DAEMON=false NX_NO_CLOUD=true npx nx run @wukong/scheduler:bench`',
       '',
       `## Tree reduction, ${LEAVES} literals, 0 ms per task (Wukong's shape: ${TREE_TASKS} adds)`,
