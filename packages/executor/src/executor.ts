@@ -248,6 +248,17 @@ class Invocation {
     return summary;
   }
 
+  /** The plan rows of tasks, without a promise when their segments are here (the usual case). */
+  #tasks(indices: Uint32Array): PlanTask[] | Promise<PlanTask[]> {
+    const rows: PlanTask[] = [];
+    for (const i of indices) {
+      const row = this.#plan.taskIfLoaded(i);
+      if (row === undefined) return Promise.all(Array.from(indices, (c) => this.#plan.task(c)));
+      rows.push(row);
+    }
+    return rows;
+  }
+
   /** Stops this executor (JobStopped) when the backend says the job is over; called before every write. */
   #ensureRunning(): void {
     if (this.#deps.isJobStopped?.(this.#p.job)) throw new JobStopped();
@@ -267,7 +278,7 @@ class Invocation {
 
   async #process(task: number): Promise<void> {
     // A child queued here was decoded when it was dispatched; a start task is decoded now.
-    const info = this.#rows.get(task) ?? (await this.#plan.task(task));
+    const info = this.#rows.get(task) ?? this.#plan.taskIfLoaded(task) ?? (await this.#plan.task(task));
     // The lease and the inputs are independent reads: ask for both at once. Inputs fetched for a task
     // that turns out to be leased elsewhere or finished are dropped.
     const computedHere = this.#local.has(task); // recomputed from lineage for a consumer
@@ -437,7 +448,7 @@ class Invocation {
       return;
     }
 
-    const children = await Promise.all(Array.from(info.dependents, (c) => this.#plan.task(c)));
+    const children = await this.#tasks(info.dependents);
     const bytes = here?.bytes ?? 0;
     const large = this.#opts.clustering && value !== undefined && bytes >= this.#opts.clusterThresholdBytes;
     const ready: PlanTask[] = [];
@@ -502,34 +513,44 @@ class Invocation {
     runsHere: boolean,
   ): Promise<(PlanTask | undefined)[]> {
     const leaseMs = runsHere ? this.#opts.leaseMs : undefined;
-    const one = async (child: PlanTask): Promise<PlanTask | undefined> => {
-      this.#ensureRunning();
-      const position = child.deps.indexOf(parent.index);
-      const { outcome, carried, begin } = await this.#records.fanIn(
-        child.index,
-        position,
-        child.inDegree,
-        carry,
-        leaseMs,
-      );
-      if (carry !== '') this.#count('bytesStored', carry.byteLength);
-      if (outcome === 'won') {
-        if (begin === 'skip') {
-          // A duplicate of this parent won again, but the child runs elsewhere or is done.
-          this.#count('duplicatesDropped');
-          return undefined;
-        }
-        if (begin !== undefined) this.#begun.set(child.index, begin);
-        this.#absorb(child, carried);
-        return child;
+    const first = await this.#fanInOne(parent, children[0]!, carry, leaseMs);
+    if (children.length === 1) return [first];
+    this.#faults.check('mid-fanout', parent.index, parent.key, this.#p.attempt);
+    const rest = await Promise.all(
+      children.slice(1).map((child) => this.#fanInOne(parent, child, carry, leaseMs)),
+    );
+    return [first, ...rest];
+  }
+
+  /** Fan-in of one child; returns the child when this parent won it (it runs here next). */
+  async #fanInOne(
+    parent: PlanTask,
+    child: PlanTask,
+    carry: Uint8Array | '',
+    leaseMs: number | undefined,
+  ): Promise<PlanTask | undefined> {
+    this.#ensureRunning();
+    const position = child.deps.indexOf(parent.index);
+    const { outcome, carried, begin } = await this.#records.fanIn(
+      child.index,
+      position,
+      child.inDegree,
+      carry,
+      leaseMs,
+    );
+    if (carry !== '') this.#count('bytesStored', carry.byteLength);
+    if (outcome === 'won') {
+      if (begin === 'skip') {
+        // A duplicate of this parent won again, but the child runs elsewhere or is done.
+        this.#count('duplicatesDropped');
+        return undefined;
       }
-      if (outcome === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
-      return undefined;
-    };
-    const [head, ...tail] = children;
-    const first = await one(head!);
-    if (tail.length > 0) this.#faults.check('mid-fanout', parent.index, parent.key, this.#p.attempt);
-    return [first, ...(await Promise.all(tail.map(one)))];
+      if (begin !== undefined) this.#begun.set(child.index, begin);
+      this.#absorb(child, carried);
+      return child;
+    }
+    if (outcome === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
+    return undefined;
   }
 
   /** Become one ready child, run others here when the output is large, invoke the rest. */

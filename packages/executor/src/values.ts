@@ -62,6 +62,7 @@ export interface EncodeValueOptions {
 }
 
 export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uint8Array {
+  if (typeof value === 'number') return numberFrame(value, options.shared === true);
   const bodies: Body[] = [];
   const header = packMsg(describe(value, bodies));
   let offset = align8(PREFIX_BYTES + header.byteLength);
@@ -78,6 +79,22 @@ export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uin
   for (const body of bodies) {
     frame.set(new Uint8Array(body.data.buffer, body.data.byteOffset, body.data.byteLength), body.offset);
   }
+  return frame;
+}
+
+/**
+ * The frame of a plain number, the commonest small output, written directly: its header is the msgpack
+ * float 64 (0xcb and the big-endian double), which any msgpack decoder reads back as the same number.
+ */
+function numberFrame(value: number, shared: boolean): Uint8Array {
+  const headerBytes = 9;
+  const total = align8(PREFIX_BYTES + headerBytes);
+  const frame = new Uint8Array(shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, headerBytes, true);
+  view.setUint8(PREFIX_BYTES, 0xcb);
+  view.setFloat64(PREFIX_BYTES + 1, value, false);
   return frame;
 }
 

@@ -9,6 +9,32 @@ describe('value frames', () => {
     }
   });
 
+  it('round-trips every number exactly, in ordinary and in shared memory', () => {
+    const numbers = [
+      0,
+      -0,
+      1,
+      -1,
+      255,
+      2 ** 31,
+      -(2 ** 53),
+      0.1,
+      Math.PI,
+      1e308,
+      5e-324,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
+    for (const shared of [false, true]) {
+      for (const n of numbers) {
+        const frame = encodeValue(n, { shared });
+        expect(frame.buffer instanceof SharedArrayBuffer).toBe(shared);
+        expect(Object.is(decodeValue(frame), n)).toBe(true);
+      }
+    }
+  });
+
   it('round-trips every dtype as typed arrays and NDArrays', () => {
     const arrays = [
       Float64Array.from([1.5, -2, Math.PI]),

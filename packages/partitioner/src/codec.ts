@@ -426,6 +426,8 @@ export class PlanReader {
   readonly ops: readonly string[];
   private readonly header: PlanHeader;
   private readonly segments = new Map<number, Promise<Segment>>();
+  /** Segments whose fetch has completed, for the synchronous `taskIfLoaded`. */
+  private readonly loaded = new Map<number, Segment>();
   private readonly depArgs: DepArgCache;
   private readonly decoded = new Map<number, PlanTask>();
 
@@ -464,7 +466,9 @@ export class PlanReader {
         } catch (e) {
           throw new PlanSegmentError(n, `fetch failed: ${(e as Error).message}`);
         }
-        return decodeSegment(bytes, this.header, n);
+        const segment = decodeSegment(bytes, this.header, n);
+        this.loaded.set(n, segment);
+        return segment;
       })();
       this.segments.set(n, p);
       p.catch(() => this.segments.delete(n));
@@ -478,10 +482,22 @@ export class PlanReader {
    * are looked up about once and not kept (kept, they would only outlive their use).
    */
   async task(i: number): Promise<PlanTask> {
+    return this.taskIfLoaded(i) ?? this.taskOf(await this.segment(this.segmentOf(i)), i);
+  }
+
+  /**
+   * Task i without waiting, when its segment is already here (the common case on a warm executor: the
+   * hot path then makes no promise); undefined when the segment still has to be fetched.
+   */
+  taskIfLoaded(i: number): PlanTask | undefined {
     const cached = this.decoded.get(i);
     if (cached !== undefined) return cached;
+    const seg = this.loaded.get(this.segmentOf(i));
+    return seg === undefined ? undefined : this.taskOf(seg, i);
+  }
+
+  private taskOf(seg: Segment, i: number): PlanTask {
     const s = this.segmentOf(i);
-    const seg = await this.segment(s);
     const k = i - seg.first;
     const op = this.ops[seg.op[k] as number];
     if (op === undefined) throw new PlanSegmentError(s, `task ${i} has an op id outside the op table`);

@@ -153,6 +153,19 @@ describe('PlanReader', () => {
     expect(fetched.length).toBe(10);
   });
 
+  it('answers without waiting for the tasks of segments it already has, and only for those', async () => {
+    const plan = chainPlan(30);
+    const { reader, fetched } = countingReader(encodePlan(plan, { segmentTasks: 10 }));
+    expect(reader.taskIfLoaded(12)).toBeUndefined();
+    expect(fetched).toEqual([]); // asking does not fetch
+    await reader.task(12);
+    for (let i = 10; i < 20; i++) expect(reader.taskIfLoaded(i)).toEqual(planTask(plan, i));
+    expect(reader.taskIfLoaded(9)).toBeUndefined();
+    expect(reader.taskIfLoaded(20)).toBeUndefined();
+    expect(() => reader.taskIfLoaded(30)).toThrow(expect.objectContaining({ code: 'PLAN_TASK_INDEX' }));
+    expect(fetched).toEqual([1]);
+  });
+
   it('retries a failed fetch and rejects a wrong segment or index with typed errors', async () => {
     const encoded = encodePlan(chainPlan(20), { segmentTasks: 10 });
     let failures = 1;

@@ -28,10 +28,15 @@ function checkPart(part: string, what: string): string {
   return part;
 }
 
+/** The last job id that passed `checkJob`: the keys built one after another mostly name the same job. */
+let checkedJob = '';
+
 /** Job ids additionally exclude `:` and `#`, so one job's keys can never match another job's patterns. */
 function checkJob(job: string): string {
+  if (job === checkedJob) return job;
   if (job.includes(':') || job.includes('#')) throw new InvalidKeyPart(job, 'job id');
-  return checkPart(job, 'job id');
+  checkedJob = checkPart(job, 'job id');
+  return job;
 }
 
 function taskPart(task: TaskRef): string {
@@ -86,10 +91,20 @@ export function hashTag(key: string): string {
   return key.slice(open + 1, close);
 }
 
+/** The last `a` of `sameHashTag` and its tag bounds: a script's keys are all checked against its first. */
+let lastA = '';
+let lastAStart = 0;
+let lastAEnd = 0;
+
 /** Whether two keys have the same hash tag (hence the same slot), without building substrings. */
 export function sameHashTag(a: string, b: string): boolean {
-  const aStart = tagStart(a);
-  const aEnd = aStart === 0 ? a.length : a.indexOf('}', aStart);
+  if (a !== lastA) {
+    lastAStart = tagStart(a);
+    lastAEnd = lastAStart === 0 ? a.length : a.indexOf('}', lastAStart);
+    lastA = a;
+  }
+  const aStart = lastAStart;
+  const aEnd = lastAEnd;
   const bStart = tagStart(b);
   const bEnd = bStart === 0 ? b.length : b.indexOf('}', bStart);
   const length = aEnd - aStart;
