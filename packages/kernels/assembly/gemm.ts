@@ -252,3 +252,133 @@ export function gemm(
     }
   }
 }
+
+// ─── C = beta·C + Aᵀ·B for a few rows of C ───────────────────────────────────────────────────────────
+// The projection Qᵀ·X of randomized SVD: Q (k×m) has a handful of columns, X (k×n) is wide. The packed
+// GEMM above spends as long packing each KC×NC slab of X as it does multiplying it when m is this small;
+// here nothing is packed. k is walked in chunks of ATB_KC rows; within a chunk a 5-row × 4-column
+// register tile of C (ten f64x2 accumulators) runs down the chunk, reading 4 consecutive values of a row
+// of B and 5 consecutive values of a row of A per step, and is added to C at the end of the chunk. The
+// tiles of a chunk sweep B's rows left to right, so B streams from memory once, and the chunk's rows of
+// A stay in L1. Each C entry sums k in ATB_KC-term chunks, in order.
+const ATB_KC: i32 = 32;
+
+function tileAtB5x4(kc: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, ldc: i32): void {
+  let c00 = f64x2.splat(0);
+  let c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0);
+  let c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0);
+  let c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0);
+  let c31 = f64x2.splat(0);
+  let c40 = f64x2.splat(0);
+  let c41 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load64_splat(a, 8);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load64_splat(a, 16);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load64_splat(a, 24);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    x = v128.load64_splat(a, 32);
+    c40 = madd(x, b0, c40);
+    c41 = madd(x, b1, c41);
+    a += sa;
+    b += sb;
+  }
+  const step = (<usize>ldc) << 3;
+  let r = c;
+  v128.store(r, f64x2.add(v128.load(r), c00));
+  v128.store(r, f64x2.add(v128.load(r, 16), c01), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c10));
+  v128.store(r, f64x2.add(v128.load(r, 16), c11), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c20));
+  v128.store(r, f64x2.add(v128.load(r, 16), c21), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c30));
+  v128.store(r, f64x2.add(v128.load(r, 16), c31), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c40));
+  v128.store(r, f64x2.add(v128.load(r, 16), c41), 16);
+}
+
+/** One row of C (the rows left over from the 5-row tiles), 4 columns at a time. */
+function tileAtB1x4(kc: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize): void {
+  let c0 = f64x2.splat(0);
+  let c1 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const x = v128.load64_splat(a);
+    c0 = madd(x, v128.load(b), c0);
+    c1 = madd(x, v128.load(b, 16), c1);
+    a += sa;
+    b += sb;
+  }
+  v128.store(c, f64x2.add(v128.load(c), c0));
+  v128.store(c, f64x2.add(v128.load(c, 16), c1), 16);
+}
+
+/**
+ * C[m×n] = beta·C + Aᵀ·B with A stored k×m and B stored k×n (row-major, leading dimensions in
+ * elements). Meant for small m (a few dozen rows at most): see the section comment.
+ */
+export function gemmAtB(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  beta: f64,
+  c: usize,
+  ldc: i32,
+): void {
+  if (m <= 0 || n <= 0) return;
+  scaleC(m, n, beta, c, ldc);
+  const sa = (<usize>lda) << 3;
+  const sb = (<usize>ldb) << 3;
+  for (let p0 = 0; p0 < k; p0 += ATB_KC) {
+    const kc = min(ATB_KC, k - p0);
+    const ap = a + <usize>p0 * sa;
+    const bp = b + <usize>p0 * sb;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const bj = bp + ((<usize>j) << 3);
+      let i = 0;
+      for (; i + 5 <= m; i += 5)
+        tileAtB5x4(
+          kc,
+          ap + ((<usize>i) << 3),
+          sa,
+          bj,
+          sb,
+          c + ((<usize>i * <usize>ldc + <usize>j) << 3),
+          ldc,
+        );
+      for (; i < m; i++)
+        tileAtB1x4(kc, ap + ((<usize>i) << 3), sa, bj, sb, c + ((<usize>i * <usize>ldc + <usize>j) << 3));
+    }
+    for (; j < n; j++) {
+      for (let i = 0; i < m; i++) {
+        let s = 0.0;
+        for (let p = 0; p < kc; p++)
+          s +=
+            load<f64>(ap + <usize>p * sa + ((<usize>i) << 3)) *
+            load<f64>(bp + <usize>p * sb + ((<usize>j) << 3));
+        const dst = c + ((<usize>i * <usize>ldc + <usize>j) << 3);
+        store<f64>(dst, load<f64>(dst) + s);
+      }
+    }
+  }
+}

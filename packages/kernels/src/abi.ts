@@ -24,6 +24,18 @@ export interface KernelExports {
     ldc: number,
     work: number,
   ): void;
+  gemmAtB(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): void;
   transpose(m: number, n: number, a: number, out: number): void;
   add(n: number, a: number, b: number, out: number): void;
   sub(n: number, a: number, b: number, out: number): void;
@@ -130,6 +142,7 @@ export const REQUIRED_EXPORTS: readonly (keyof KernelExports)[] = [
   'free',
   'gemmWorkspaceBytes',
   'gemm',
+  'gemmAtB',
   'transpose',
   'add',
   'sub',

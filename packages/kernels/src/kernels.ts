@@ -426,6 +426,55 @@ export class Kernels {
     }
   }
 
+  /**
+   * C = beta·C + Aᵀ·B, A stored k×m, B k×n (the layout options as for gemm), for a small m: randomized
+   * SVD's projection Qᵀ·X. Nothing is packed (see gemmAtB in assembly/gemm.ts), which makes it cheaper
+   * than gemm, whose packing of B costs about as much as the multiply when m is a few dozen or less.
+   * Sums k in chunks of 32 terms, so the last bits may differ from gemm's.
+   */
+  gemmAtB(p: Omit<GemmParams, 'alpha' | 'transA' | 'transB'>): void {
+    const routine = 'gemmAtB';
+    for (const [name, v] of [
+      ['m', p.m],
+      ['n', p.n],
+      ['k', p.k],
+    ] as const)
+      checkDim(routine, name, v);
+    const beta = p.beta ?? 0;
+    const la = layout(routine, 'a', p.k, p.m, p.lda, p.aOffset);
+    const lb = layout(routine, 'b', p.k, p.n, p.ldb, p.bOffset);
+    const lc = layout(routine, 'c', p.m, p.n, p.ldc, p.cOffset);
+    this.#reserve(routine, Kernels.#inBytes([p.a, p.b]));
+    const temps: number[] = [];
+    try {
+      const a = la.dense
+        ? this.#stage(routine, 'a', p.a, p.m * p.k, temps)
+        : this.#stageAtLeast(routine, 'a', p.a, la.need, temps);
+      const b = lb.dense
+        ? this.#stage(routine, 'b', p.b, p.k * p.n, temps)
+        : this.#stageAtLeast(routine, 'b', p.b, lb.need, temps);
+      p.c.assertOwnedBy(this, 'gemmAtB(c)');
+      if (p.c.length < lc.need)
+        throw new ShapeError(`gemmAtB: c holds ${p.c.length} elements, needs ${lc.need}`);
+      this.#run(routine, () =>
+        this.#x.gemmAtB(
+          p.m,
+          p.n,
+          p.k,
+          a.ptr + la.offset * 8,
+          Math.max(1, la.ld),
+          b.ptr + lb.offset * 8,
+          Math.max(1, lb.ld),
+          beta,
+          p.c.ptr + lc.offset * 8,
+          Math.max(1, lc.ld),
+        ),
+      );
+    } finally {
+      this.#release(temps);
+    }
+  }
+
   /** Like #stage, for an operand addressed through an offset and leading dimension: at least `need`. */
   #stageAtLeast(routine: string, name: string, x: F64Input, need: number, temps: number[]): Staged {
     if (x instanceof F64Buffer) return this.#stage(routine, name, x, need, temps);

@@ -97,6 +97,64 @@ describe.each(['simd128', 'relaxed'])('gemm (%s build)', (build) => {
     }
   });
 
+  it('gemmAtB equals Aᵀ·B (+ beta·C) on small-m shapes, on sub-matrices too', () => {
+    const k = builds[build] as Kernels;
+    // m around the 5-row tile (and its leftovers), n around the 4-column tile, k around the 32-term chunk.
+    for (const [m, n, kk] of [
+      [1, 1, 1],
+      [5, 4, 32],
+      [15, 2000, 400],
+      [7, 13, 33],
+      [11, 6, 65],
+      [4, 3, 0],
+    ] as [number, number, number][]) {
+      const a = randomMatrix(kk, m, m + kk);
+      const b = randomMatrix(kk, n, n + kk + 1);
+      const c0 = randomMatrix(m, n, 3);
+      const c = k.fromArray(c0);
+      k.gemmAtB({ m, n, k: kk, a, b, c, beta: 0.5 });
+      const expected = c0.slice();
+      reference.gemmRef(true, false, m, n, kk, 1, a, b, 0.5, expected);
+      expect(reference.maxAbsDiffRef(c.view, expected)).toBeLessThanOrEqual(1e-14 * Math.max(1, kk) + 1e-15);
+      k.free(c);
+    }
+    // A 9×3 block at (1, 2) of a 12×6 A (so op(A) is 3×9), B a 9×10 block at (2, 1) of 14×12, into a 3×10
+    // block at (1, 3) of a 5×15 C; the rest of C untouched.
+    const A = randomMatrix(12, 6, 4);
+    const B = randomMatrix(14, 12, 5);
+    const C0 = randomMatrix(5, 15, 6);
+    const C = k.fromArray(C0);
+    k.gemmAtB({
+      m: 3,
+      n: 10,
+      k: 9,
+      a: A,
+      lda: 6,
+      aOffset: 8,
+      b: B,
+      ldb: 12,
+      bOffset: 25,
+      c: C,
+      ldc: 15,
+      cOffset: 18,
+    });
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 15; j++) {
+        const inside = i >= 1 && i < 4 && j >= 3 && j < 13;
+        if (!inside) {
+          expect(C.view[i * 15 + j]).toBe(C0[i * 15 + j]);
+          continue;
+        }
+        let sum = 0;
+        for (let p = 0; p < 9; p++) sum += A[(1 + p) * 6 + 2 + (i - 1)]! * B[(2 + p) * 12 + 1 + (j - 3)]!;
+        expect(Math.abs(C.view[i * 15 + j]! - sum)).toBeLessThanOrEqual(1e-14);
+      }
+    expect(() =>
+      k.gemmAtB({ m: 2, n: 2, k: 3, a: new Float64Array(5), b: new Float64Array(6), c: C }),
+    ).toThrow(ShapeError);
+    k.free(C);
+  });
+
   it('works on sub-matrices through offsets and leading dimensions', () => {
     const k = builds[build] as Kernels;
     // A 9×7 block at (2, 3) of a 20×12 matrix, times a 7×5 block at (1, 4) of a 10×11 one, into a 9×5
