@@ -214,6 +214,127 @@ describe('array ops', () => {
   });
 });
 
+describe('randomized SVD in strips', () => {
+  // A 30×20 input in blocks of 10 (a block row has J = 2 blocks), Y 20×4 Gaussian (two 10×4 blocks),
+  // cut into strips of rows [0, 6), [6, 10) of block row 0 and [0, 10) of block row 1 — against a dense
+  // reference: H = A·Y, Q = qr(H).q, B = QᵀA, and the SVD of B.
+  const [m, n, comp, k] = [20, 20, 4, 3];
+  const aBlock = (i: number, j: number): Value => ['uniform', 5, i * 2 + j, 10, 10];
+  const yBlock = (j: number): Value => ['normal', 6, j, 10, comp];
+  const dense = (): Float64Array => {
+    const a = new Float64Array(m * n);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++) {
+        const b = reference.rngUniformRef(5, i * 2 + j, 100);
+        for (let r = 0; r < 10; r++) a.set(b.subarray(r * 10, r * 10 + 10), (i * 10 + r) * n + j * 10);
+      }
+    return a;
+  };
+  const strips = [
+    { i: 0, row0: 0, rows: 6 },
+    { i: 0, row0: 6, rows: 4 },
+    { i: 1, row0: 0, rows: 10 },
+  ];
+  const outputs = async (): Promise<Value[][]> =>
+    Promise.all(
+      strips.map(
+        async (s) =>
+          (await run(
+            ARRAY_OPS.sketchStrip,
+            s.row0,
+            s.rows,
+            aBlock(s.i, 0),
+            aBlock(s.i, 1),
+            yBlock(0),
+            yBlock(1),
+          )) as Value[],
+      ),
+    );
+
+  it('sketch-strip: H = Q1·R over the strip, C = Q1ᵀ·A_strip, Q1 orthonormal', async () => {
+    const a = dense();
+    const y = new Float64Array([
+      ...reference.rngNormalRef(6, 0, 10 * comp),
+      ...reference.rngNormalRef(6, 1, 10 * comp),
+    ]);
+    const out = await outputs();
+    strips.forEach((s, t) => {
+      const [q1, r, c] = out[t]! as NDArray[];
+      const rows = a.subarray((s.i * 10 + s.row0) * n, (s.i * 10 + s.row0 + s.rows) * n);
+      const h = reference.matmulRef(rows, s.rows, n, y, comp);
+      expect(q1!.shape).toEqual([s.rows, comp]);
+      expect(
+        maxDiff(
+          reference.matmulRef(q1!.data as Float64Array, s.rows, comp, r!.data as Float64Array, comp),
+          h,
+        ),
+      ).toBeLessThan(1e-12);
+      const q1t = reference.transposeRef(q1!.data as Float64Array, s.rows, comp);
+      expect(
+        maxDiff(
+          reference.matmulRef(q1t, comp, s.rows, q1!.data as Float64Array, comp),
+          Float64Array.from({ length: comp * comp }, (_, x) => (x % (comp + 1) === 0 ? 1 : 0)),
+        ),
+      ).toBeLessThan(1e-12);
+      expect(maxDiff(c!.data as Float64Array, reference.matmulRef(q1t, comp, s.rows, rows, n))).toBeLessThan(
+        1e-12,
+      );
+    });
+    await expect(run(ARRAY_OPS.sketchStrip, 8, 4, aBlock(0, 0), yBlock(0))).rejects.toBeInstanceOf(
+      BadOpArgsError,
+    );
+    await expect(
+      run(ARRAY_OPS.sketchStrip, 0, 4, aBlock(0, 0), aBlock(0, 1), yBlock(0)),
+    ).rejects.toBeInstanceOf(BadOpArgsError);
+  });
+
+  it('sketch-project and sketch-u give QᵀA and Q·U[:, :k] of the whole input, svd of a sum, slice of an item', async () => {
+    const a = dense();
+    const y = new Float64Array([
+      ...reference.rngNormalRef(6, 0, 10 * comp),
+      ...reference.rngNormalRef(6, 1, 10 * comp),
+    ]);
+    const out = await outputs();
+    const rs = out.map((o) => o[1]!);
+    const parts = [
+      await run(ARRAY_OPS.sketchProject, 3, 0, ...rs, out[0]!, out[1]!),
+      await run(ARRAY_OPS.sketchProject, 3, 2, ...rs, out[2]!),
+    ];
+    const svd = (await run(ARRAY_OPS.svd, ...parts)) as NDArray[];
+    // Dense: Q of H = A·Y (any orthonormal basis of its range), B = QᵀA; B's singular values do not
+    // depend on the basis, and Q·Ub·diag(S)·Vt = Q·B.
+    const h = reference.matmulRef(a, m, n, y, comp);
+    const q = reference.qrRef(h, m, comp).q;
+    const qt = reference.transposeRef(q, m, comp);
+    const b = reference.matmulRef(qt, comp, m, a, n);
+    expect(maxDiff(svd[1]!.data as Float64Array, reference.svdRef(b, comp, n).s)).toBeLessThan(1e-12);
+    const u = [
+      (await run(ARRAY_OPS.sketchU, svd, k, 3, 0, ...rs, out[0]!, out[1]!)) as NDArray,
+      (await run(ARRAY_OPS.sketchU, svd, k, 3, 2, ...rs, out[2]!)) as NDArray,
+    ];
+    expect(u[0]!.shape).toEqual([10, k]);
+    const uAll = new Float64Array([...(u[0]!.data as Float64Array), ...(u[1]!.data as Float64Array)]);
+    // u = Q·Ub[:, :k]: orthonormal columns inside the range of Q, and u·diag(s)·Vt[:k] = the rank-k part of Q·B.
+    const vt = (await run(ARRAY_OPS.slice, svd, 0, k, 0, n, false, 2)) as NDArray;
+    const s = (await run(ARRAY_OPS.slice, svd, 0, k, 0, 1, false, 1)) as NDArray;
+    expect(s.shape).toEqual([k]);
+    const us = uAll.map((x, idx) => x * (s.data[idx % k] as number));
+    const rankK = reference.matmulRef(us, m, k, vt.data as Float64Array, n);
+    const qb = reference.matmulRef(q, m, comp, b, n);
+    const full = reference.svdRef(qb, m, n);
+    const sk = Float64Array.from(full.s.subarray(0, k));
+    const uk = new Float64Array(m * k);
+    for (let r = 0; r < m; r++)
+      for (let c = 0; c < k; c++) uk[r * k + c] = full.u[r * full.s.length + c]! * sk[c]!;
+    const vk = full.vt.subarray(0, k * n);
+    expect(maxDiff(rankK, reference.matmulRef(uk, m, k, vk, n))).toBeLessThan(1e-10);
+    await expect(run(ARRAY_OPS.sketchProject, 3, 2, ...rs, out[0]!, out[1]!)).rejects.toBeInstanceOf(
+      BadOpArgsError,
+    );
+    await expect(run(ARRAY_OPS.slice, svd, 0, 1, 0, 1, false, 3)).rejects.toBeInstanceOf(BadOpArgsError);
+  });
+});
+
 describe('ML ops', () => {
   it('svc fit → predict → accuracy through the model list', async () => {
     const spec = ['classification-x', 3, 0, 400, 6, 2, 1, 0, 1.5];

@@ -196,7 +196,7 @@ describe('tsqr and svd', () => {
 describe('svdCompressed', () => {
   it('has the shapes of dask.array.linalg.svd_compressed', () => {
     const a = random([60, 40], [20, 20], 1);
-    const { u, s, v } = svdCompressed(a, 3, { oversampling: 2, nPowerIter: 1 });
+    const { u, s, v } = svdCompressed(a, 3, { oversampling: 2, nPowerIter: 1, sketchStrips: false });
     expect(u.shape).toEqual([60, 3]);
     expect(u.chunks).toEqual([[20, 20, 20], [3]]);
     expect(s.shape).toEqual([3]);
@@ -213,6 +213,42 @@ describe('svdCompressed', () => {
     // one power iteration: three TSQRs (two of H, one of Bᵀ).
     expect(g.tasks.filter((t) => t.op === ARRAY_OPS.tsqrReduce)).toHaveLength(3);
     expect(() => svdCompressed(a, 0)).toThrow(ArrayArgError);
+  });
+
+  it('generated input: the last pass runs in row strips, each generating its rows of A once', () => {
+    // 60×40 in blocks of 20 (J = 2 column blocks), comp = 5: ⌈2 / stripBlocks⌉ strips per block row.
+    const a = random([60, 40], [20, 20], 1);
+    for (const [stripBlocks, perRow] of [
+      [1, 2],
+      [3, 1],
+    ] as const) {
+      const { u, s, v } = svdCompressed(a, 3, { oversampling: 2, stripBlocks });
+      expect(u.chunks).toEqual([[20, 20, 20], [3]]);
+      expect(v.chunks).toEqual([[3], [20, 20]]);
+      expect(s.shape).toEqual([3]);
+      const g = toGraph(u, s, v);
+      validateGraph(g, { ops });
+      const strips = g.tasks.filter((t) => t.op === ARRAY_OPS.sketchStrip);
+      expect(strips).toHaveLength(3 * perRow);
+      // Rows [row0, row0 + rows) of every block of one block row, and Ω's row blocks, inline.
+      const first = strips[0]!;
+      expect(first.args.slice(0, 2)).toEqual([0, 20 / perRow]);
+      expect(first.args.slice(2, 4)).toEqual([a.blocks[0], a.blocks[1]]);
+      expect((first.args[4] as unknown[])[0]).toBe('normal');
+      // Nothing reads A blockwise: no products of the input are left, and no TSQR of H as a whole.
+      expect(g.tasks.filter((t) => t.op === ARRAY_OPS.matmul)).toHaveLength(0);
+      expect(g.tasks.filter((t) => t.op === ARRAY_OPS.tsqrReduce)).toHaveLength(0);
+      // Each u block is formed from its own block row's strips.
+      const u0 = g.tasks.find((t) => t.key === (u.blocks[0] as { ref: string }).ref)!;
+      expect(u0.op).toBe(ARRAY_OPS.sketchU);
+      const stripRefs = u0.args.filter((x) => strips.some((t) => t.key === (x as { ref?: string })?.ref));
+      expect(stripRefs).toHaveLength(perRow);
+    }
+    // A power iteration runs blockwise first; the last pass still runs in strips, on Y = Aᵀ·Q.
+    const g = toGraph(svdCompressed(a, 3, { oversampling: 2, nPowerIter: 1 }).s);
+    expect(g.tasks.filter((t) => t.op === ARRAY_OPS.tsqrReduce)).toHaveLength(1);
+    expect(g.tasks.filter((t) => t.op === ARRAY_OPS.sketchStrip)).toHaveLength(3);
+    expect(() => svdCompressed(a, 3, { stripBlocks: 0 })).toThrow(ArrayArgError);
   });
 
   it('materialized input blocks become shared leaves', () => {

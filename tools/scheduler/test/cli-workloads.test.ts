@@ -57,14 +57,17 @@ describe('wukong run <application> --json', () => {
     expect(s.ok).toBe(true);
     expect(s.check.reference_singular_values).toHaveLength(4);
     expect((s.check.relative_shortfall as number[])[0]).toBeLessThan(1e-3);
-    // Input blocks held between the passes instead of regenerated: a different graph, the same numbers.
+    // Input blocks held between the passes (the blockwise graph) instead of regenerated in row strips:
+    // a different graph and summation order, the same numbers to rounding.
     const held = await wukongJson(
       'svd-compressed',
       ...['--n', '400', '--chunk', '100', '--rank', '4', '--power-iter', '1', '--materialize-input'],
     );
     expect(held.ok).toBe(true);
     expect(held.tasks).toBeGreaterThan(s.tasks as number);
-    expect(held.check.singular_values).toEqual(s.check.singular_values);
+    const [a, b] = [held.check.singular_values as number[], s.check.singular_values as number[]];
+    expect(a).toHaveLength(4);
+    a.forEach((v, i) => expect(Math.abs(v - b[i]!) / b[0]!).toBeLessThan(1e-12));
   });
 
   it('svc: held-out accuracy', async () => {

@@ -15,6 +15,7 @@ import {
   generateOut,
   kernels,
   operandBlock,
+  operandRows,
   release,
   viewOf,
   type Block,
@@ -213,6 +214,14 @@ function sumTerms(op: string, k: Kernels, terms: readonly Value[]): Value {
   }
 }
 
+/** Entry `item` of a list output. */
+function listItem(op: string, list: Value | undefined, item: Value | undefined): Value {
+  const at = int(op, item, 'item');
+  if (!Array.isArray(list) || at >= list.length)
+    throw new BadOpArgsError(op, `item ${at} of a list output: x is not a list that long`);
+  return list[at] as Value;
+}
+
 function numbers(op: string, terms: readonly Value[]): number[] {
   return terms.map((t) => {
     if (typeof t !== 'number') throw new BadOpArgsError(op, 'terms must be numbers');
@@ -279,6 +288,137 @@ async function tsqrReduce(args: readonly Value[]): Promise<Value> {
     at += part.rows;
   }
   return [...pieces.map((p, i) => f64([rs[i]!.rows, n], p)), ...tail];
+}
+
+/**
+ * Randomized SVD's range finder and projection over one strip of rows of A, with every element of the
+ * strip produced once (generated, for generator specs) and used by both products while it is in kernel
+ * memory: H = Σ_j A_j·Y_j, H = Q1·R (Householder), C = Q1ᵀ·[A_0 … A_{J−1}]. A TSQR reduction over the
+ * strips' R factors then gives W_s with Q = [Q1_s·W_s], and QᵀA = Σ_s W_sᵀ·C_s.
+ */
+async function sketchStrip(args: readonly Value[]): Promise<Value> {
+  const op = ARRAY_OPS.sketchStrip;
+  const row0 = int(op, args[0], 'row0');
+  const rows = int(op, args[1], 'rows');
+  const operands = args.slice(2);
+  if (operands.length === 0 || operands.length % 2 !== 0)
+    throw new BadOpArgsError(op, 'needs blocks a_0 … a_{J−1} of A and as many row blocks y_0 … y_{J−1} of Y');
+  const parts = operands.length / 2;
+  const k = await kernels();
+  const strips: Block[] = [];
+  const sketches: Block[] = [];
+  const temps: F64Buffer[] = [];
+  try {
+    let width = 0;
+    let comp = -1;
+    for (let j = 0; j < parts; j++) {
+      const y = operandBlock(k, op, operands[parts + j]!, `y_${j}`);
+      sketches.push(y);
+      if (comp === -1) comp = y.cols;
+      else if (y.cols !== comp) throw new BadOpArgsError(op, `y_${j} has ${y.cols} columns, y_0 has ${comp}`);
+      const a = operandRows(k, op, operands[j]!, `a_${j}`, row0, rows);
+      strips.push(a);
+      if (y.rows !== a.cols)
+        throw new BadOpArgsError(op, `y_${j} has ${y.rows} rows, a_${j} has ${a.cols} columns`);
+      width += a.cols;
+    }
+    const h = k.alloc(Math.max(1, rows * comp));
+    temps.push(h);
+    strips.forEach((a, j) =>
+      k.gemm({ m: rows, n: comp, k: a.cols, a: a.data, b: sketches[j]!.data, c: h, beta: j === 0 ? 0 : 1 }),
+    );
+    const { q: q1, r } = k.qr(h, rows, comp);
+    const kq = Math.min(rows, comp);
+    const q = k.fromArray(q1);
+    temps.push(q);
+    const c = k.alloc(Math.max(1, kq * width));
+    temps.push(c);
+    let col = 0;
+    for (const a of strips) {
+      k.gemmAtB({ m: kq, n: a.cols, k: rows, a: q, b: a.data, c, cOffset: col, ldc: width });
+      col += a.cols;
+    }
+    return [f64([rows, kq], q1), f64([kq, comp], r), f64([kq, width], c.view.slice(0, kq * width))];
+  } finally {
+    release(k, ...strips, ...sketches);
+    for (const t of temps) k.free(t);
+  }
+}
+
+/**
+ * The outputs of sketchStrip tasks [Q1, R, C] with their factors W_s. args: S, first, R_0 … R_{S−1},
+ * strip_0, strip_1, …. Every task that needs W recomputes the small TSQR reduction of the S R factors
+ * (tsqrReduce: the same inputs, the same bits), which saves the graph a step on its critical path.
+ */
+async function sketchParts(op: string, args: readonly Value[]): Promise<{ q1: Block; w: Block; c: Block }[]> {
+  const count = int(op, args[0], 'S');
+  const at = int(op, args[1], 'first');
+  const rs = args.slice(2, 2 + count);
+  const strips = args.slice(2 + count);
+  if (count === 0 || rs.length !== count) throw new BadOpArgsError(op, `needs the ${count} R factors`);
+  if (strips.length === 0) throw new BadOpArgsError(op, 'needs at least one strip');
+  if (at + strips.length > count)
+    throw new BadOpArgsError(op, `strips ${at}…${at + strips.length - 1} exceed the ${count} R factors`);
+  const tsqr = (await tsqrReduce([false, ...rs])) as Value[];
+  return strips.map((strip, t) => {
+    if (!Array.isArray(strip) || strip.length !== 3)
+      throw new BadOpArgsError(op, `strip_${t} must be a sketch-strip output [Q1, R, C]`);
+    const q1 = arrayBlock(op, strip[0] as Value, `strip_${t} Q1`);
+    const c = arrayBlock(op, strip[2] as Value, `strip_${t} C`);
+    const w = arrayBlock(op, tsqr[at + t] as Value, `W_${at + t}`);
+    if (w.rows !== q1.cols || c.rows !== q1.cols)
+      throw new BadOpArgsError(
+        op,
+        `strip_${t}: Q1 has ${q1.cols} columns, W ${w.rows} rows, C ${c.rows} rows`,
+      );
+    return { q1, w, c };
+  });
+}
+
+/** Σ_t W_{first+t}ᵀ·C_t: the strips' share of QᵀA. */
+async function sketchProject(args: readonly Value[]): Promise<Value> {
+  const op = ARRAY_OPS.sketchProject;
+  const parts = await sketchParts(op, args);
+  const [comp, width] = [parts[0]!.w.cols, parts[0]!.c.cols];
+  if (parts.some((p) => p.w.cols !== comp || p.c.cols !== width))
+    throw new BadOpArgsError(op, 'strips of different widths');
+  const k = await kernels();
+  const out = k.alloc(Math.max(1, comp * width));
+  try {
+    parts.forEach(({ w, c }, t) =>
+      k.gemmAtB({ m: comp, n: width, k: w.rows, a: w.data, b: c.data, c: out, beta: t === 0 ? 0 : 1 }),
+    );
+    return f64([comp, width], out.view.slice(0, comp * width));
+  } finally {
+    k.free(out);
+  }
+}
+
+/** The strips' rows of Q (Q1_t·W_{first+t}, stacked) times the first k columns of U of svd = [U, S, Vt]. */
+async function sketchU(args: readonly Value[]): Promise<Value> {
+  const op = ARRAY_OPS.sketchU;
+  const svd = args[0];
+  if (!Array.isArray(svd) || svd.length !== 3)
+    throw new BadOpArgsError(op, 'svd must be the list an svd returns [U, S, Vt]');
+  const u = arrayBlock(op, svd[0] as Value, 'U');
+  const kk = int(op, args[1], 'k');
+  if (kk > u.cols) throw new BadOpArgsError(op, `k = ${kk} exceeds U's ${u.cols} columns`);
+  const parts = await sketchParts(op, args.slice(2));
+  const comp = u.rows;
+  if (parts.some((p) => p.w.cols !== comp))
+    throw new BadOpArgsError(op, `the strips' factors do not have U's ${comp} rows as columns`);
+  const k = await kernels();
+  // U[:, :k] as a comp × k matrix.
+  const uk = cut(viewOf(u), u.cols, 0, comp, 0, kk, false);
+  const rows = parts.reduce((s, p) => s + p.q1.rows, 0);
+  const out = new Float64Array(rows * kk);
+  let at = 0;
+  for (const { q1, w } of parts) {
+    const wk = k.matmul(w.data, w.rows, comp, uk, kk); // W_s·U[:, :k]: small
+    out.set(k.matmul(q1.data, q1.rows, q1.cols, wk, kk), at);
+    at += q1.rows * kk;
+  }
+  return f64([rows, kk], out);
 }
 
 export const arrayOps: readonly OpDefinition[] = [
@@ -380,23 +520,27 @@ export const arrayOps: readonly OpDefinition[] = [
   },
   {
     name: ARRAY_OPS.svd,
-    doc: 'array.svd(x) — [U, S, Vt], the thin SVD of a block.',
+    doc: 'array.svd(x, ...) — [U, S, Vt], the thin SVD of a block (of the sum of the blocks, when several are given).',
     minArgs: 1,
-    maxArgs: 1,
-    run: (args) =>
-      withBlocks(ARRAY_OPS.svd, args, (k, [x]) => {
+    maxArgs: Infinity,
+    run: async (args) => {
+      const terms = args.length > 1 ? [sumTerms(ARRAY_OPS.svd, await kernels(), args)] : args;
+      return withBlocks(ARRAY_OPS.svd, terms, (k, [x]) => {
         const { u, s, vt } = k.svd(x!.data, x!.rows, x!.cols);
         const kk = Math.min(x!.rows, x!.cols);
         return [f64([x!.rows, kk], u), f64([kk], s), f64([kk, x!.cols], vt)];
-      }),
+      });
+    },
   },
   {
     name: ARRAY_OPS.slice,
-    doc: 'array.slice(x, row0, rows, col0, cols, transposed?) — a rectangular part of a block (1-D blocks are columns).',
+    doc: 'array.slice(x, row0, rows, col0, cols, transposed?, item?) — a rectangular part of a block (1-D blocks are columns); with item, of entry item of the list x.',
     minArgs: 5,
-    maxArgs: 6,
-    run: (args) =>
-      withBlocks(ARRAY_OPS.slice, args.slice(0, 1), (_k, [x]) => {
+    maxArgs: 7,
+    run: (given) => {
+      const args =
+        given.length > 6 ? [listItem(ARRAY_OPS.slice, given[0], given[6]), ...given.slice(1)] : given;
+      return withBlocks(ARRAY_OPS.slice, args.slice(0, 1), (_k, [x]) => {
         const op = ARRAY_OPS.slice;
         const [r0, rows, c0, cols] = [1, 2, 3, 4].map((i) =>
           int(op, args[i], ['row0', 'rows', 'col0', 'cols'][i - 1]!),
@@ -410,7 +554,8 @@ export const arrayOps: readonly OpDefinition[] = [
         const out = cut(viewOf(x!), x!.cols, r0!, rows!, c0!, cols!, transposed);
         const oneD = isNDArray(args[0]) && args[0].shape.length === 1 && !transposed;
         return f64(oneD ? [rows!] : transposed ? [cols!, rows!] : [rows!, cols!], out);
-      }),
+      });
+    },
   },
   {
     name: ARRAY_OPS.maxAbsDiff,
@@ -474,6 +619,27 @@ export const arrayOps: readonly OpDefinition[] = [
           a!.data instanceof Float64Array ? a!.data : a!.data.view.slice(0, back.length),
         );
       }),
+  },
+  {
+    name: ARRAY_OPS.sketchStrip,
+    doc: 'array.sketch-strip(row0, rows, a_0, ..., y_0, ...) — [Q1, R, C]: H = Σ a_j·y_j over rows [row0, row0+rows) of a block row, H = Q1·R, C = Q1ᵀ·[a_0 ...].',
+    minArgs: 4,
+    maxArgs: Infinity,
+    run: sketchStrip,
+  },
+  {
+    name: ARRAY_OPS.sketchProject,
+    doc: 'array.sketch-project(S, first, R_0, ..., R_{S-1}, strip_0, ...) — Σ W_{first+t}ᵀ·C_t over sketch-strip outputs [Q1, R, C], W from the TSQR of the R factors.',
+    minArgs: 4,
+    maxArgs: Infinity,
+    run: sketchProject,
+  },
+  {
+    name: ARRAY_OPS.sketchU,
+    doc: "array.sketch-u(svd, k, S, first, R_0, ..., R_{S-1}, strip_0, ...) — the strips' rows of Q (Q1_t·W_{first+t}) times U[:, :k] of svd = [U, S, Vt].",
+    minArgs: 6,
+    maxArgs: Infinity,
+    run: sketchU,
   },
   {
     name: ARRAY_OPS.sampledMatmulError,

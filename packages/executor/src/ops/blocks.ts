@@ -108,6 +108,33 @@ export function operandBlock(k: Kernels, op: string, v: Value, what: string, max
   throw new BadOpArgsError(op, `${what}: unknown generator '${String(kind)}'`);
 }
 
+/**
+ * Rows [row0, row0 + rows) of a block operand: for a uniform/normal generator spec, that range of its
+ * counter-based stream generated into kernel memory (the caller frees it through `release`); for an f64
+ * array, a view of those rows.
+ */
+export function operandRows(
+  k: Kernels,
+  op: string,
+  v: Value,
+  what: string,
+  row0: number,
+  rows: number,
+): Block {
+  const random = randomSpec(op, v, what);
+  const total = random?.rows ?? (isNDArray(v) ? arrayBlock(op, v, what).rows : undefined);
+  if (total !== undefined && row0 + rows > total)
+    throw new BadOpArgsError(op, `${what}: rows [${row0}, ${row0 + rows}) exceed its ${total} rows`);
+  if (random !== undefined) {
+    const out = k.alloc(Math.max(1, rows * random.cols));
+    fillRandom(k, random, out, rows * random.cols, row0 * random.cols);
+    return { data: out, rows, cols: random.cols, owned: out };
+  }
+  const b = operandBlock(k, op, v, what);
+  if (row0 === 0 && rows === b.rows) return b;
+  return { data: viewOf(b).slice(row0 * b.cols, (row0 + rows) * b.cols), rows, cols: b.cols };
+}
+
 /** A stored row-major matrix that can be produced a range of rows at a time. */
 export interface RowSource {
   readonly rows: number;

@@ -25,6 +25,7 @@ import {
   blockKey,
   f64Bytes,
   freshName,
+  isGeneratorSpec,
   mergeTasks,
   normalizeChunks,
   random,
@@ -389,6 +390,20 @@ export interface SvdCompressedOptions {
   readonly oversampling?: number;
   /** Seed of the Gaussian test matrix. @default 0 */
   readonly seed?: number;
+  /**
+   * When every block of the input is a generator spec, run the last pass (range finder and projection)
+   * as strip tasks (see sketchStrips): each input element is generated once instead of once per pass,
+   * and nothing waits for a global Q before projecting. Off: the blockwise graph of dask's
+   * svd_compressed. @default true
+   */
+  readonly sketchStrips?: boolean;
+  /**
+   * Input blocks' worth of rows per strip: a block row of J blocks is cut into ⌈J / stripBlocks⌉ strips
+   * (each at least k + oversampling rows tall). Taller strips move less (each strip sends a
+   * (k + oversampling) × n factor on) and hold more in kernel memory, shorter ones balance better over
+   * few workers. @default 3
+   */
+  readonly stripBlocks?: number;
 }
 
 /** A rectangular part of a one-block array, optionally transposed: one task. */
@@ -399,11 +414,12 @@ function sliceTask(
   rows: [number, number],
   cols: [number, number],
   transposed = false,
+  item?: number,
 ): Arg {
   tasks.set(key, {
     key,
     op: ARRAY_OPS.slice,
-    args: [source, rows[0], rows[1], cols[0], cols[1], transposed],
+    args: [source, rows[0], rows[1], cols[0], cols[1], transposed, ...(item === undefined ? [] : [item])],
     outputBytes: f64Bytes(rows[1], cols[1]),
   });
   return { ref: key };
@@ -429,8 +445,16 @@ export function svdCompressed(a: BlockedArray, k: number, options: SvdCompressed
     );
   if (!Number.isSafeInteger(nPowerIter) || nPowerIter < 0)
     throw new ArrayArgError('svdCompressed', `nPowerIter must be a non-negative integer, got ${nPowerIter}`);
+  const stripBlocks = options.stripBlocks ?? 3;
+  if (!(stripBlocks > 0))
+    throw new ArrayArgError('svdCompressed', `stripBlocks must be positive, got ${stripBlocks}`);
   const comp = Math.min(m, n, k + oversampling);
   const omega = random([n, comp], [a.chunks[1]!, [comp]], options.seed ?? 0, 'normal');
+  if ((options.sketchStrips ?? true) && a.blocks.every(isGeneratorSpec)) {
+    let y = omega;
+    for (let it = 0; it < nPowerIter; it++) y = matmul(a, tsqr(matmul(a, y)).q, { transA: true });
+    return sketchStrips(a, y, k, comp, stripBlocks);
+  }
   let h = matmul(a, omega);
   for (let it = 0; it < nPowerIter; it++) {
     const q = tsqr(h).q;
@@ -469,6 +493,107 @@ export function svdCompressed(a: BlockedArray, k: number, options: SvdCompressed
     u: { name: `${name}-u`, shape: [m, k], chunks: [a.chunks[0]!, [k]], blocks: uBlocks, tasks },
     s: { name: sKey, shape: [k], chunks: [[k]], blocks: [{ ref: sKey }], tasks },
     v: { name: `${name}-v`, shape: [k, n], chunks: [[k], a.chunks[1]!], blocks: vBlocks, tasks },
+  };
+}
+
+/**
+ * The last pass of randomized SVD over an input whose blocks are generator specs, in row strips:
+ *
+ *   strip s (rows of one block row, all column blocks): H_s = A_s·Y, H_s = Q1_s·R_s, C_s = Q1_sᵀ·A_s
+ *        │ R_s                                  (A_s generated once, used twice, never stored)
+ *   tsqr-reduce(R_0 … R_{S−1}) ─► W_0 … W_{S−1}  (Q = [Q1_s·W_s], the TSQR of H = A·Y)
+ *        │
+ *   B = Σ_s W_sᵀ·C_s = QᵀA  (one task per block row, then a combine)
+ *   svd(B) = Ub·S·Vt  ⇒  u_i = [Q1_s·W_s]_{s in block row i}·Ub[:, :k],  v = Vt[:k, :]
+ *
+ * The B and u tasks of a block row take its strips' whole outputs, so the C factors are read where they
+ * were computed when the executor holds them there, and no task exists only to pick an item.
+ *
+ * The same Q, B and factors as the blockwise graph (TSQR over strips instead of block rows; the sums in
+ * another order), with each input element produced once instead of once per pass, and no task waiting
+ * on a global Q before it can project. A block row is cut into as many strips as it has column blocks
+ * (so a strip holds about one input block), each at least comp rows tall.
+ */
+function sketchStrips(
+  a: BlockedArray,
+  y: BlockedArray,
+  k: number,
+  comp: number,
+  stripBlocks: number,
+): SvdResult {
+  const [m, n] = [a.shape[0]!, a.shape[1]!];
+  const name = freshName('svd-compressed');
+  const tasks = mergeTasks(a.tasks, y.tasks);
+  const [rowsPer, colsPer] = [a.chunks[0]!, a.chunks[1]!];
+  const ys = colsPer.map((_, j) => blockArg(blockAt(y, j)));
+  const rowStrips: Arg[][] = [];
+  const firstStrip: number[] = [];
+  const rs: Arg[] = [];
+  rowsPer.forEach((rows, i) => {
+    const count = Math.max(1, Math.min(Math.ceil(colsPer.length / stripBlocks), Math.floor(rows / comp)));
+    firstStrip.push(rs.length);
+    const strips: Arg[] = [];
+    for (let p = 0; p < count; p++) {
+      const row0 = Math.floor((p * rows) / count);
+      const height = Math.floor(((p + 1) * rows) / count) - row0;
+      const kq = Math.min(height, comp);
+      const key = `${name}-strip:${i}.${p}`;
+      tasks.set(key, {
+        key,
+        op: ARRAY_OPS.sketchStrip,
+        args: [row0, height, ...colsPer.map((_, j) => blockArg(blockAt(a, i, j))), ...ys],
+        outputBytes: f64Bytes(height + kq, comp) + f64Bytes(kq, n),
+      });
+      const rKey = `${name}-r:${rs.length}`;
+      tasks.set(rKey, { key: rKey, op: 'getitem', args: [{ ref: key }, 1], outputBytes: f64Bytes(kq, comp) });
+      rs.push({ ref: rKey });
+      strips.push({ ref: key });
+    }
+    rowStrips.push(strips);
+  });
+  // Each task that needs the W factors recomputes the small TSQR reduction of the R factors itself.
+  const factors: Arg[] = [rs.length, ...rs];
+  // B = QᵀA = Σ_s W_sᵀ·C_s: one task per block row (where its strips' C factors meet), then a combine.
+  const parts: Arg[] = rowStrips.map((strips, i) => {
+    const key = `${name}-b:${i}`;
+    tasks.set(key, {
+      key,
+      op: ARRAY_OPS.sketchProject,
+      args: [factors[0]!, firstStrip[i]!, ...factors.slice(1), ...strips],
+      outputBytes: f64Bytes(comp, n),
+    });
+    return { ref: key };
+  });
+  const svdKey = `${name}-svd`;
+  tasks.set(svdKey, {
+    key: svdKey,
+    op: ARRAY_OPS.svd, // of B, the sum of the parts
+    args: parts,
+    outputBytes: f64Bytes(comp + 1 + n, comp),
+  });
+  const svdOut: Arg = { ref: svdKey };
+  const uBlocks: BlockSource[] = rowStrips.map((strips, i) => {
+    const key = blockKey(`${name}-u`, [i, 0]);
+    tasks.set(key, {
+      key,
+      op: ARRAY_OPS.sketchU,
+      args: [svdOut, k, factors[0]!, firstStrip[i]!, ...factors.slice(1), ...strips],
+      outputBytes: f64Bytes(rowsPer[i]!, k),
+    });
+    return { ref: key };
+  });
+  let col = 0;
+  const vBlocks: BlockSource[] = colsPer.map((cols, j) => {
+    const block = sliceTask(tasks, blockKey(`${name}-v`, [0, j]), svdOut, [0, k], [col, cols], false, 2);
+    col += cols;
+    return block as BlockSource;
+  });
+  const sKey = `${name}-s`;
+  sliceTask(tasks, sKey, svdOut, [0, k], [0, 1], false, 1);
+  return {
+    u: { name: `${name}-u`, shape: [m, k], chunks: [rowsPer, [k]], blocks: uBlocks, tasks },
+    s: { name: sKey, shape: [k], chunks: [[k]], blocks: [{ ref: sKey }], tasks },
+    v: { name: `${name}-v`, shape: [k, n], chunks: [[k], colsPer], blocks: vBlocks, tasks },
   };
 }
 

@@ -30,9 +30,12 @@ export const ARRAY_OPS = {
    * Without SVD: [Q2_0, …, Q2_{n−1}, R]; with SVD of R = Ur·S·Vt: [Q2_0·Ur, …, Q2_{n−1}·Ur, S, Vt].
    */
   tsqrReduce: 'array.tsqr-reduce',
-  /** svd(x) — [U, S, Vt], the thin SVD of a (small) block. */
+  /** svd(x, …) — [U, S, Vt], the thin SVD of a (small) block, or of the sum of several. */
   svd: 'array.svd',
-  /** slice(x, row0, rows, col0, cols) — a rectangular part of a 2-D block. */
+  /**
+   * slice(x, row0, rows, col0, cols, transposed?, item?) — a rectangular part of a 2-D block (optionally
+   * transposed); with `item`, x is a list output and the block is its item-th entry.
+   */
   slice: 'array.slice',
   /** maxAbsDiff(x, y) — max |x − y| over two blocks of one shape. */
   maxAbsDiff: 'array.max-abs-diff',
@@ -49,6 +52,24 @@ export const ARRAY_OPS = {
   sampledMatmulError: 'array.sampled-matmul-error',
   /** max(x, y, ...) — largest of numbers (a reduction's inner node for errors). */
   max: 'array.max',
+  /**
+   * sketchStrip(row0, rows, a_0, …, a_{J−1}, y_0, …, y_{J−1}) — for rows [row0, row0 + rows) of one
+   * block row [a_0 … a_{J−1}] of A and the row blocks y_j of a sketch matrix Y: H = Σ_j a_j·y_j, its thin
+   * QR H = Q1·R, and C = Q1ᵀ·[a_0 … a_{J−1}]. Returns [Q1, R, C]. Each element of A is produced once and
+   * used by both products (randomized SVD's range finder and projection, see linalg.ts).
+   */
+  sketchStrip: 'array.sketch-strip',
+  /**
+   * sketchProject(S, first, R_0, …, R_{S−1}, strip_0, strip_1, …) — Σ_t W_{first+t}ᵀ·C_t, where strip_t
+   * is a sketchStrip output [Q1, R, C], R_s the R factors of all S strips, and W_s the factors of their
+   * TSQR reduction (as tsqrReduce computes them): the strips' share of QᵀA.
+   */
+  sketchProject: 'array.sketch-project',
+  /**
+   * sketchU(svd, k, S, first, R_0, …, R_{S−1}, strip_0, strip_1, …) — the row stack of Q1_t·W_{first+t}
+   * (the strips' rows of Q), times the first k columns of U, where svd = [U, S, Vt] is the SVD of QᵀA.
+   */
+  sketchU: 'array.sketch-u',
 } as const;
 
 /** Ops of the ML API. */

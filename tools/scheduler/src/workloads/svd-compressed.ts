@@ -40,6 +40,10 @@ export interface SvdCompressedWorkloadOptions {
    * results are bit for bit the same either way. @default false
    */
   materializeInput?: boolean;
+  /** See SvdCompressedOptions in @wukong/graph. @default true */
+  sketchStrips?: boolean;
+  /** See SvdCompressedOptions in @wukong/graph. @default 3 */
+  stripBlocks?: number;
   /** Largest n for the dense comparison. @default 4000 */
   denseLimit?: number;
 }
@@ -50,7 +54,13 @@ export function svdCompressedWorkload(options: SvdCompressedWorkloadOptions): Wo
   const oversampling = options.oversampling ?? 10;
   const source = random([n, n], chunk, options.seed ?? 3);
   const a = (options.materializeInput ?? false) ? materialize(source) : source;
-  const { u, s, v } = svdCompressed(a, rank, { nPowerIter, oversampling, seed: (options.seed ?? 3) + 1000 });
+  const { u, s, v } = svdCompressed(a, rank, {
+    nPowerIter,
+    oversampling,
+    seed: (options.seed ?? 3) + 1000,
+    ...(options.sketchStrips === undefined ? {} : { sketchStrips: options.sketchStrips }),
+    ...(options.stripBlocks === undefined ? {} : { stripBlocks: options.stripBlocks }),
+  });
   const tasks = new Map<Key, Task>([...u.tasks, ...v.tasks, ...s.tasks]);
   const gramsU: Arg[] = u.chunks[0]!.map((_, i) => {
     const key = `svdc-gram-u:${i}`;
