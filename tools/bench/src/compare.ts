@@ -7,7 +7,7 @@
  * and writes it to results/compare.md (raw figures in results/compare.json).
  *
  * Flags: --reps N (default 3; the best run counts, the machine is shared), --quick (small sizes, a smoke
- * run), --no-dask, --out DIR.
+ * run), --no-dask, --out DIR, --only TEXT (only the workloads whose label contains TEXT).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -184,7 +184,9 @@ async function main(): Promise<void> {
   const outDir = args.includes('--out')
     ? args[args.indexOf('--out') + 1]!
     : fileURLToPath(new URL('../results/', import.meta.url));
-  const all = cases(quick);
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const all = cases(quick).filter((c) => only === undefined || c.label.includes(only));
+  if (all.length === 0) throw new Error(`--only ${only}: no workload label contains it`);
 
   const client = await connect({ workers: WORKERS });
   const ours: { on: Measured; off: Measured; flops?: number }[] = [];
