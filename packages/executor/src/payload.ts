@@ -87,7 +87,7 @@ export class PayloadEncoder {
   }
 
   encode(start: number[], inputs: [number, Uint8Array][], attempt: number): Uint8Array {
-    const own = mapEntries(packMsg({ start, inputs, attempt }), 3);
+    const own = ownEntries(start, inputs, attempt);
     const count = this.#sharedCount + 3;
     const header = count < 16 ? [0x80 | count] : [0xde, count >> 8, count & 0xff];
     const bytes = new Uint8Array(header.length + this.#shared.byteLength + own.byteLength);
@@ -97,6 +97,51 @@ export class PayloadEncoder {
     if (bytes.byteLength > this.limitBytes) throw new PayloadTooLargeError(bytes.byteLength, this.limitBytes);
     return bytes;
   }
+}
+
+const START_KEY = Uint8Array.from([0xa5, ...Buffer.from('start')]);
+const INPUTS_KEY = Uint8Array.from([0xa6, ...Buffer.from('inputs')]);
+const ATTEMPT_KEY = Uint8Array.from([0xa7, ...Buffer.from('attempt')]);
+
+/**
+ * The msgpack map entries start, inputs and attempt. Task indices and attempts are non-negative integers
+ * below 2^32, written directly; piggybacked inputs, when there are any, go through the msgpack encoder.
+ */
+function ownEntries(start: number[], inputs: [number, Uint8Array][], attempt: number): Uint8Array {
+  const packedInputs = inputs.length === 0 ? EMPTY_ARRAY : packMsg(inputs);
+  const bytes = new Uint8Array(
+    START_KEY.length + 5 * (start.length + 2) + INPUTS_KEY.length + packedInputs.length + ATTEMPT_KEY.length,
+  );
+  let at = 0;
+  const put = (...parts: (Uint8Array | number[])[]): void => {
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+  };
+  put(START_KEY, arrayHeader(start.length));
+  for (const task of start) put(msgpackUint(task));
+  put(INPUTS_KEY, packedInputs, ATTEMPT_KEY, msgpackUint(attempt));
+  return bytes.subarray(0, at);
+}
+
+const EMPTY_ARRAY = Uint8Array.from([0x90]);
+
+/** A msgpack unsigned integer: positive fixint, uint 8, 16 or 32. */
+function msgpackUint(n: number): number[] {
+  if (!(Number.isInteger(n) && n >= 0 && n < 2 ** 32))
+    throw new RangeError(`not a task index or attempt: ${n}`);
+  if (n < 0x80) return [n];
+  if (n < 0x100) return [0xcc, n];
+  if (n < 0x10000) return [0xcd, n >> 8, n & 0xff];
+  return [0xce, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+}
+
+/** A msgpack array header for n items: fixarray, array 16 or array 32. */
+function arrayHeader(n: number): number[] {
+  if (n < 16) return [0x90 | n];
+  if (n < 0x10000) return [0xdc, n >> 8, n & 0xff];
+  return [0xdd, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 }
 
 /** The entries of an encoded msgpack map of `count` entries, without its header. */

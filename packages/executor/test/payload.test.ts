@@ -45,6 +45,14 @@ describe('invocation payload', () => {
     const back = decodePayload(withPlan.encode([5], [], 2));
     expect(back).toMatchObject({ start: [5], inputs: [], attempt: 2, job: 'j1' });
     expect(Array.from(back.plan!.header)).toEqual([9, 8]);
+    // Task indices and attempts of every msgpack width, and a long start list, decode as given.
+    const indices = [0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1];
+    for (const i of indices)
+      expect(decodePayload(encoder.encode([i], [], i + 1 < 2 ** 32 ? i + 1 : 1)).start).toEqual([i]);
+    const long = Array.from({ length: 70_000 }, (_, i) => i * 7);
+    expect(decodePayload(new PayloadEncoder(shared, 1 << 22).encode(long, [], 300)).start).toEqual(long);
+    expect(decodePayload(encoder.encode([1, 2], [], 70_000)).attempt).toBe(70_000);
+    expect(() => encoder.encode([-1], [], 1)).toThrow(RangeError);
     // A field left undefined is not encoded, as with encodePayload.
     expect(
       decodePayload(new PayloadEncoder({ ...shared, plan: undefined }, 1 << 20).encode([1], [], 1)),
