@@ -288,7 +288,7 @@ describe('randomized SVD in strips', () => {
     ).rejects.toBeInstanceOf(BadOpArgsError);
   });
 
-  it('sketch-project and sketch-u give QᵀA and Q·U[:, :k] of the whole input, svd of a sum, slice of an item', async () => {
+  it('sketch-svd and sketch-u give the SVD of QᵀA and Q·U[:, :k] of the whole input; svd of a sum, slice of an item', async () => {
     const a = dense();
     const y = new Float64Array([
       ...reference.rngNormalRef(6, 0, 10 * comp),
@@ -296,11 +296,7 @@ describe('randomized SVD in strips', () => {
     ]);
     const out = await outputs();
     const rs = out.map((o) => o[1]!);
-    const parts = [
-      await run(ARRAY_OPS.sketchProject, 3, 0, ...rs, out[0]!, out[1]!),
-      await run(ARRAY_OPS.sketchProject, 3, 2, ...rs, out[2]!),
-    ];
-    const svd = (await run(ARRAY_OPS.svd, ...parts)) as NDArray[];
+    const svd = (await run(ARRAY_OPS.sketchSvd, 3, ...rs, ...out)) as NDArray[];
     // Dense: Q of H = A·Y (any orthonormal basis of its range), B = QᵀA; B's singular values do not
     // depend on the basis, and Q·Ub·diag(S)·Vt = Q·B.
     const h = reference.matmulRef(a, m, n, y, comp);
@@ -328,9 +324,19 @@ describe('randomized SVD in strips', () => {
       for (let c = 0; c < k; c++) uk[r * k + c] = full.u[r * full.s.length + c]! * sk[c]!;
     const vk = full.vt.subarray(0, k * n);
     expect(maxDiff(rankK, reference.matmulRef(uk, m, k, vk, n))).toBeLessThan(1e-10);
-    await expect(run(ARRAY_OPS.sketchProject, 3, 2, ...rs, out[0]!, out[1]!)).rejects.toBeInstanceOf(
+    await expect(run(ARRAY_OPS.sketchU, svd, k, 3, 2, ...rs, out[0]!, out[1]!)).rejects.toBeInstanceOf(
       BadOpArgsError,
     );
+    await expect(run(ARRAY_OPS.sketchSvd, 3, ...rs, out[0]!)).rejects.toBeInstanceOf(BadOpArgsError);
+    // svd of several blocks is the svd of their sum.
+    const part = (x: number): NDArray =>
+      nd(
+        [2, 2],
+        Float64Array.from([3, 1, 0, 2], (v) => v * x),
+      );
+    const sum = (await run(ARRAY_OPS.svd, part(0.25), part(0.75))) as NDArray[];
+    const one = (await run(ARRAY_OPS.svd, part(1))) as NDArray[];
+    expect(maxDiff(sum[1]!.data as Float64Array, one[1]!.data as Float64Array)).toBeLessThan(1e-15);
     await expect(run(ARRAY_OPS.slice, svd, 0, 1, 0, 1, false, 3)).rejects.toBeInstanceOf(BadOpArgsError);
   });
 });

@@ -375,22 +375,27 @@ async function sketchParts(op: string, args: readonly Value[]): Promise<{ q1: Bl
   });
 }
 
-/** Σ_t W_{first+t}ᵀ·C_t: the strips' share of QᵀA. */
-async function sketchProject(args: readonly Value[]): Promise<Value> {
-  const op = ARRAY_OPS.sketchProject;
-  const parts = await sketchParts(op, args);
+/** [U, S, Vt] of B = QᵀA = Σ_s W_sᵀ·C_s over all the strips. */
+async function sketchSvd(args: readonly Value[]): Promise<Value> {
+  const op = ARRAY_OPS.sketchSvd;
+  const count = int(op, args[0], 'S');
+  if (args.length !== 1 + 2 * count)
+    throw new BadOpArgsError(op, `needs ${count} R factors and ${count} strips`);
+  const parts = await sketchParts(op, [count, 0, ...args.slice(1)]);
   const [comp, width] = [parts[0]!.w.cols, parts[0]!.c.cols];
   if (parts.some((p) => p.w.cols !== comp || p.c.cols !== width))
     throw new BadOpArgsError(op, 'strips of different widths');
   const k = await kernels();
-  const out = k.alloc(Math.max(1, comp * width));
+  const b = k.alloc(Math.max(1, comp * width));
   try {
     parts.forEach(({ w, c }, t) =>
-      k.gemmAtB({ m: comp, n: width, k: w.rows, a: w.data, b: c.data, c: out, beta: t === 0 ? 0 : 1 }),
+      k.gemmAtB({ m: comp, n: width, k: w.rows, a: w.data, b: c.data, c: b, beta: t === 0 ? 0 : 1 }),
     );
-    return f64([comp, width], out.view.slice(0, comp * width));
+    const { u, s, vt } = k.svd(b, comp, width);
+    const kk = Math.min(comp, width);
+    return [f64([comp, kk], u), f64([kk], s), f64([kk, width], vt)];
   } finally {
-    k.free(out);
+    k.free(b);
   }
 }
 
@@ -628,11 +633,11 @@ export const arrayOps: readonly OpDefinition[] = [
     run: sketchStrip,
   },
   {
-    name: ARRAY_OPS.sketchProject,
-    doc: 'array.sketch-project(S, first, R_0, ..., R_{S-1}, strip_0, ...) — Σ W_{first+t}ᵀ·C_t over sketch-strip outputs [Q1, R, C], W from the TSQR of the R factors.',
-    minArgs: 4,
+    name: ARRAY_OPS.sketchSvd,
+    doc: 'array.sketch-svd(S, R_0, ..., R_{S-1}, strip_0, ..., strip_{S-1}) — [U, S, Vt] of Σ W_sᵀ·C_s over all strips (QᵀA).',
+    minArgs: 3,
     maxArgs: Infinity,
-    run: sketchProject,
+    run: sketchSvd,
   },
   {
     name: ARRAY_OPS.sketchU,

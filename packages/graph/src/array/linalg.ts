@@ -401,7 +401,7 @@ export interface SvdCompressedOptions {
    * Input blocks' worth of rows per strip: a block row of J blocks is cut into ⌈J / stripBlocks⌉ strips
    * (each at least k + oversampling rows tall). Taller strips move less (each strip sends a
    * (k + oversampling) × n factor on) and hold more in kernel memory, shorter ones balance better over
-   * few workers. @default 3
+   * few workers. @default 1
    */
   readonly stripBlocks?: number;
 }
@@ -445,7 +445,7 @@ export function svdCompressed(a: BlockedArray, k: number, options: SvdCompressed
     );
   if (!Number.isSafeInteger(nPowerIter) || nPowerIter < 0)
     throw new ArrayArgError('svdCompressed', `nPowerIter must be a non-negative integer, got ${nPowerIter}`);
-  const stripBlocks = options.stripBlocks ?? 3;
+  const stripBlocks = options.stripBlocks ?? 1;
   if (!(stripBlocks > 0))
     throw new ArrayArgError('svdCompressed', `stripBlocks must be positive, got ${stripBlocks}`);
   const comp = Math.min(m, n, k + oversampling);
@@ -499,20 +499,20 @@ export function svdCompressed(a: BlockedArray, k: number, options: SvdCompressed
 /**
  * The last pass of randomized SVD over an input whose blocks are generator specs, in row strips:
  *
- *   strip s (rows of one block row, all column blocks): H_s = A_s·Y, H_s = Q1_s·R_s, C_s = Q1_sᵀ·A_s
- *        │ R_s                                  (A_s generated once, used twice, never stored)
- *   tsqr-reduce(R_0 … R_{S−1}) ─► W_0 … W_{S−1}  (Q = [Q1_s·W_s], the TSQR of H = A·Y)
- *        │
- *   B = Σ_s W_sᵀ·C_s = QᵀA  (one task per block row, then a combine)
- *   svd(B) = Ub·S·Vt  ⇒  u_i = [Q1_s·W_s]_{s in block row i}·Ub[:, :k],  v = Vt[:k, :]
+ *   strip s (rows of one block row, all its column blocks): H_s = A_s·Y, H_s = Q1_s·R_s, C_s = Q1_sᵀ·A_s
+ *        │ R_s (getitem)                        (A_s generated once, used twice, never stored)
+ *        ▼
+ *   sketch-svd: TSQR of [R_0 … R_{S−1}] ─► W_s (Q = [Q1_s·W_s], the TSQR of H = A·Y),
+ *               B = Σ_s W_sᵀ·C_s = QᵀA, svd(B) = Ub·S·Vt
+ *        ▼
+ *   u_i = [Q1_s·W_s]_{s in block row i}·Ub[:, :k]   (sketch-u, one per block row)
+ *   v_j = Vt[:k, columns of j],  s = S[:k]          (slices of the svd's output)
  *
- * The B and u tasks of a block row take its strips' whole outputs, so the C factors are read where they
- * were computed when the executor holds them there, and no task exists only to pick an item.
- *
- * The same Q, B and factors as the blockwise graph (TSQR over strips instead of block rows; the sums in
- * another order), with each input element produced once instead of once per pass, and no task waiting
- * on a global Q before it can project. A block row is cut into as many strips as it has column blocks
- * (so a strip holds about one input block), each at least comp rows tall.
+ * Each task that needs W recomputes the tiny reduction of the R factors (the same bits everywhere)
+ * instead of waiting on a task of its own. The result is the same factorisation as the blockwise graph
+ * (TSQR partitioned by strips, sums in another order: equal to rounding), with every input element
+ * generated once instead of once per pass and no projection waiting for a global Q. A block row of J
+ * blocks is cut into ⌈J / stripBlocks⌉ strips, each at least comp rows tall.
  */
 function sketchStrips(
   a: BlockedArray,
@@ -553,22 +553,12 @@ function sketchStrips(
   });
   // Each task that needs the W factors recomputes the small TSQR reduction of the R factors itself.
   const factors: Arg[] = [rs.length, ...rs];
-  // B = QᵀA = Σ_s W_sᵀ·C_s: one task per block row (where its strips' C factors meet), then a combine.
-  const parts: Arg[] = rowStrips.map((strips, i) => {
-    const key = `${name}-b:${i}`;
-    tasks.set(key, {
-      key,
-      op: ARRAY_OPS.sketchProject,
-      args: [factors[0]!, firstStrip[i]!, ...factors.slice(1), ...strips],
-      outputBytes: f64Bytes(comp, n),
-    });
-    return { ref: key };
-  });
+  // B = QᵀA = Σ_s W_sᵀ·C_s and its SVD, in one task that meets every strip's C factor.
   const svdKey = `${name}-svd`;
   tasks.set(svdKey, {
     key: svdKey,
-    op: ARRAY_OPS.svd, // of B, the sum of the parts
-    args: parts,
+    op: ARRAY_OPS.sketchSvd,
+    args: [...factors, ...rowStrips.flat()],
     outputBytes: f64Bytes(comp + 1 + n, comp),
   });
   const svdOut: Arg = { ref: svdKey };

@@ -60,14 +60,15 @@ export const ARRAY_OPS = {
    */
   sketchStrip: 'array.sketch-strip',
   /**
-   * sketchProject(S, first, R_0, …, R_{S−1}, strip_0, strip_1, …) — Σ_t W_{first+t}ᵀ·C_t, where strip_t
-   * is a sketchStrip output [Q1, R, C], R_s the R factors of all S strips, and W_s the factors of their
-   * TSQR reduction (as tsqrReduce computes them): the strips' share of QᵀA.
+   * sketchSvd(S, R_0, …, R_{S−1}, strip_0, …, strip_{S−1}) — [U, S, Vt], the thin SVD of
+   * B = Σ_s W_sᵀ·C_s = QᵀA, where strip_s is a sketchStrip output [Q1, R, C], R_s the R factors of the
+   * S strips and W_s the factors of their TSQR reduction (as tsqrReduce computes them).
    */
-  sketchProject: 'array.sketch-project',
+  sketchSvd: 'array.sketch-svd',
   /**
    * sketchU(svd, k, S, first, R_0, …, R_{S−1}, strip_0, strip_1, …) — the row stack of Q1_t·W_{first+t}
-   * (the strips' rows of Q), times the first k columns of U, where svd = [U, S, Vt] is the SVD of QᵀA.
+   * (the rows of Q of strips first, first + 1, …), times the first k columns of U, where svd = [U, S, Vt]
+   * is the SVD of QᵀA (sketchSvd).
    */
   sketchU: 'array.sketch-u',
 } as const;

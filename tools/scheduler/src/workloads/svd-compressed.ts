@@ -42,7 +42,7 @@ export interface SvdCompressedWorkloadOptions {
   materializeInput?: boolean;
   /** See SvdCompressedOptions in @wukong/graph. @default true */
   sketchStrips?: boolean;
-  /** See SvdCompressedOptions in @wukong/graph. @default 3 */
+  /** See SvdCompressedOptions in @wukong/graph. @default 1 */
   stripBlocks?: number;
   /** Largest n for the dense comparison. @default 4000 */
   denseLimit?: number;
