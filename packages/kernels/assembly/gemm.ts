@@ -261,7 +261,7 @@ export function gemm(
 // of B and 5 consecutive values of a row of A per step, and is added to C at the end of the chunk. The
 // tiles of a chunk sweep B's rows left to right, so B streams from memory once, and the chunk's rows of
 // A stay in L1. Each C entry sums k in ATB_KC-term chunks, in order.
-const ATB_KC: i32 = 32;
+const ATB_KC: i32 = 16;
 
 function tileAtB5x4(kc: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, ldc: i32): void {
   let c00 = f64x2.splat(0);
@@ -379,6 +379,125 @@ export function gemmAtB(
         const dst = c + ((<usize>i * <usize>ldc + <usize>j) << 3);
         store<f64>(dst, load<f64>(dst) + s);
       }
+    }
+  }
+}
+
+// ─── C = beta·C + A·B for a few columns of C ─────────────────────────────────────────────────────────
+// The range finder A·Ω of randomized SVD: Ω (k×n) has a handful of columns, A (m×k) is long. Nothing is
+// packed: for a block of 4 rows of A and a chunk of AB_KC terms, 4-column register tiles of C (eight
+// f64x2 accumulators) sweep across B, each reading one value of each of the 4 rows of A and 4 consecutive
+// values of a row of B per step; the chunk's 4 rows of A and AB_KC rows of B stay in L1/L2. Columns
+// (and rows) left over from the 4-wide tiles go through scalar dot products: callers pad n to a multiple
+// of 4 where it matters. Each C entry sums k in AB_KC-term chunks, in order.
+const AB_KC: i32 = 256;
+
+function tileAB4x4(kc: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, ldc: i32): void {
+  let c00 = f64x2.splat(0);
+  let c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0);
+  let c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0);
+  let c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0);
+  let c31 = f64x2.splat(0);
+  const a1 = a + sa;
+  const a2 = a1 + sa;
+  const a3 = a2 + sa;
+  for (let p = 0; p < kc; p++) {
+    const o = (<usize>p) << 3;
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a + o);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load64_splat(a1 + o);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load64_splat(a2 + o);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load64_splat(a3 + o);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    b += sb;
+  }
+  const step = (<usize>ldc) << 3;
+  let r = c;
+  v128.store(r, f64x2.add(v128.load(r), c00));
+  v128.store(r, f64x2.add(v128.load(r, 16), c01), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c10));
+  v128.store(r, f64x2.add(v128.load(r, 16), c11), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c20));
+  v128.store(r, f64x2.add(v128.load(r, 16), c21), 16);
+  r += step;
+  v128.store(r, f64x2.add(v128.load(r), c30));
+  v128.store(r, f64x2.add(v128.load(r, 16), c31), 16);
+}
+
+/** C[i, j] += Σ_p A[i, p]·B[p, j] for `rows` rows and `cols` columns, one scalar dot product each. */
+function edgeAB(
+  rows: i32,
+  cols: i32,
+  kc: i32,
+  a: usize,
+  sa: usize,
+  b: usize,
+  sb: usize,
+  c: usize,
+  ldc: i32,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const ai = a + <usize>i * sa;
+    for (let j = 0; j < cols; j++) {
+      let s = 0.0;
+      let bp = b + ((<usize>j) << 3);
+      for (let p = 0; p < kc; p++) {
+        s += load<f64>(ai + ((<usize>p) << 3)) * load<f64>(bp);
+        bp += sb;
+      }
+      const dst = c + ((<usize>i * <usize>ldc + <usize>j) << 3);
+      store<f64>(dst, load<f64>(dst) + s);
+    }
+  }
+}
+
+/**
+ * C[m×n] = beta·C + A·B with A stored m×k and B stored k×n (row-major, leading dimensions in elements).
+ * Meant for small n, a multiple of 4 (a few dozen columns at most): see the section comment.
+ */
+export function gemmABThin(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  beta: f64,
+  c: usize,
+  ldc: i32,
+): void {
+  if (m <= 0 || n <= 0) return;
+  scaleC(m, n, beta, c, ldc);
+  const sa = (<usize>lda) << 3;
+  const sb = (<usize>ldb) << 3;
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i += 4) {
+    const rows = min(4, m - i);
+    const ai = a + <usize>i * sa;
+    const ci = c + ((<usize>i * <usize>ldc) << 3);
+    for (let p0 = 0; p0 < k; p0 += AB_KC) {
+      const kc = min(AB_KC, k - p0);
+      const ap = ai + ((<usize>p0) << 3);
+      const bp = b + <usize>p0 * sb;
+      if (rows == 4) {
+        for (let j = 0; j < n4; j += 4)
+          tileAB4x4(kc, ap, sa, bp + ((<usize>j) << 3), sb, ci + ((<usize>j) << 3), ldc);
+        if (n4 < n) edgeAB(4, n - n4, kc, ap, sa, bp + ((<usize>n4) << 3), sb, ci + ((<usize>n4) << 3), ldc);
+      } else edgeAB(rows, n, kc, ap, sa, bp, sb, ci, ldc);
     }
   }
 }

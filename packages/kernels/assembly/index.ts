@@ -1,6 +1,6 @@
 // Entry point of the kernels module: every export here is part of the host ABI read by src/abi.ts.
 export { alloc, free } from './memory';
-export { gemm, gemmAtB, gemmWorkspaceBytes } from './gemm';
+export { gemm, gemmAtB, gemmABThin, gemmWorkspaceBytes } from './gemm';
 export {
   transpose,
   add,

@@ -36,6 +36,18 @@ export interface KernelExports {
     c: number,
     ldc: number,
   ): void;
+  gemmABThin(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): void;
   transpose(m: number, n: number, a: number, out: number): void;
   add(n: number, a: number, b: number, out: number): void;
   sub(n: number, a: number, b: number, out: number): void;
@@ -143,6 +155,7 @@ export const REQUIRED_EXPORTS: readonly (keyof KernelExports)[] = [
   'gemmWorkspaceBytes',
   'gemm',
   'gemmAtB',
+  'gemmABThin',
   'transpose',
   'add',
   'sub',

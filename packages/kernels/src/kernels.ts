@@ -430,10 +430,24 @@ export class Kernels {
    * C = beta·C + Aᵀ·B, A stored k×m, B k×n (the layout options as for gemm), for a small m: randomized
    * SVD's projection Qᵀ·X. Nothing is packed (see gemmAtB in assembly/gemm.ts), which makes it cheaper
    * than gemm, whose packing of B costs about as much as the multiply when m is a few dozen or less.
-   * Sums k in chunks of 32 terms, so the last bits may differ from gemm's.
+   * Sums k in chunks of 16 terms, so the last bits may differ from gemm's.
    */
   gemmAtB(p: Omit<GemmParams, 'alpha' | 'transA' | 'transB'>): void {
-    const routine = 'gemmAtB';
+    this.#unpacked('gemmAtB', p);
+  }
+
+  /**
+   * C = beta·C + A·B, A stored m×k, B k×n (the layout options as for gemm), for a small n that is a
+   * multiple of 4 (other columns take a scalar path): randomized SVD's range finder A·Ω. Nothing is
+   * packed (see gemmABThin in assembly/gemm.ts). Sums k in chunks of 256 terms, as gemm does, in another
+   * order within a chunk, so the last bits may differ from gemm's.
+   */
+  gemmABThin(p: Omit<GemmParams, 'alpha' | 'transA' | 'transB'>): void {
+    this.#unpacked('gemmABThin', p);
+  }
+
+  /** gemmAtB (A stored k×m) and gemmABThin (A stored m×k): checks, staging, the call. */
+  #unpacked(routine: 'gemmAtB' | 'gemmABThin', p: Omit<GemmParams, 'alpha' | 'transA' | 'transB'>): void {
     for (const [name, v] of [
       ['m', p.m],
       ['n', p.n],
@@ -441,7 +455,10 @@ export class Kernels {
     ] as const)
       checkDim(routine, name, v);
     const beta = p.beta ?? 0;
-    const la = layout(routine, 'a', p.k, p.m, p.lda, p.aOffset);
+    const transA = routine === 'gemmAtB';
+    const la = transA
+      ? layout(routine, 'a', p.k, p.m, p.lda, p.aOffset)
+      : layout(routine, 'a', p.m, p.k, p.lda, p.aOffset);
     const lb = layout(routine, 'b', p.k, p.n, p.ldb, p.bOffset);
     const lc = layout(routine, 'c', p.m, p.n, p.ldc, p.cOffset);
     this.#reserve(routine, Kernels.#inBytes([p.a, p.b]));
@@ -453,23 +470,22 @@ export class Kernels {
       const b = lb.dense
         ? this.#stage(routine, 'b', p.b, p.k * p.n, temps)
         : this.#stageAtLeast(routine, 'b', p.b, lb.need, temps);
-      p.c.assertOwnedBy(this, 'gemmAtB(c)');
+      p.c.assertOwnedBy(this, `${routine}(c)`);
       if (p.c.length < lc.need)
-        throw new ShapeError(`gemmAtB: c holds ${p.c.length} elements, needs ${lc.need}`);
-      this.#run(routine, () =>
-        this.#x.gemmAtB(
-          p.m,
-          p.n,
-          p.k,
-          a.ptr + la.offset * 8,
-          Math.max(1, la.ld),
-          b.ptr + lb.offset * 8,
-          Math.max(1, lb.ld),
-          beta,
-          p.c.ptr + lc.offset * 8,
-          Math.max(1, lc.ld),
-        ),
-      );
+        throw new ShapeError(`${routine}: c holds ${p.c.length} elements, needs ${lc.need}`);
+      const args = [
+        p.m,
+        p.n,
+        p.k,
+        a.ptr + la.offset * 8,
+        Math.max(1, la.ld),
+        b.ptr + lb.offset * 8,
+        Math.max(1, lb.ld),
+        beta,
+        p.c.ptr + lc.offset * 8,
+        Math.max(1, lc.ld),
+      ] as const;
+      this.#run(routine, () => (transA ? this.#x.gemmAtB(...args) : this.#x.gemmABThin(...args)));
     } finally {
       this.#release(temps);
     }

@@ -155,6 +155,59 @@ describe.each(['simd128', 'relaxed'])('gemm (%s build)', (build) => {
     k.free(C);
   });
 
+  it('gemmABThin equals A·B (+ beta·C) for few columns, multiples of 4 or not, and on sub-matrices', () => {
+    const k = builds[build] as Kernels;
+    for (const [m, n, kk] of [
+      [1, 1, 1],
+      [4, 4, 256],
+      [400, 16, 2000],
+      [7, 15, 257],
+      [9, 5, 600],
+      [3, 8, 0],
+    ] as [number, number, number][]) {
+      const a = randomMatrix(m, kk, m + kk + 7);
+      const b = randomMatrix(kk, n, n + kk + 8);
+      const c0 = randomMatrix(m, n, 9);
+      const c = k.fromArray(c0);
+      k.gemmABThin({ m, n, k: kk, a, b, c, beta: -1.5 });
+      const expected = c0.slice();
+      reference.gemmRef(false, false, m, n, kk, 1, a, b, -1.5, expected);
+      expect(reference.maxAbsDiffRef(c.view, expected)).toBeLessThanOrEqual(1e-14 * Math.max(1, kk) + 1e-15);
+      k.free(c);
+    }
+    // A 6×5 block at (1, 2) of a 10×9 A, times a 5×8 block at (3, 0) of 9×12 B, into a 6×8 block at
+    // (2, 1) of a 9×10 C; the rest of C untouched.
+    const A = randomMatrix(10, 9, 10);
+    const B = randomMatrix(9, 12, 11);
+    const C0 = randomMatrix(9, 10, 12);
+    const C = k.fromArray(C0);
+    k.gemmABThin({
+      m: 6,
+      n: 8,
+      k: 5,
+      a: A,
+      lda: 9,
+      aOffset: 11,
+      b: B,
+      ldb: 12,
+      bOffset: 36,
+      c: C,
+      ldc: 10,
+      cOffset: 21,
+    });
+    for (let i = 0; i < 9; i++)
+      for (let j = 0; j < 10; j++) {
+        if (i < 2 || i >= 8 || j < 1 || j >= 9) {
+          expect(C.view[i * 10 + j]).toBe(C0[i * 10 + j]);
+          continue;
+        }
+        let sum = 0;
+        for (let p = 0; p < 5; p++) sum += A[(1 + i - 2) * 9 + 2 + p]! * B[(3 + p) * 12 + (j - 1)]!;
+        expect(Math.abs(C.view[i * 10 + j]! - sum)).toBeLessThanOrEqual(1e-14);
+      }
+    k.free(C);
+  });
+
   it('works on sub-matrices through offsets and leading dimensions', () => {
     const k = builds[build] as Kernels;
     // A 9×7 block at (2, 3) of a 20×12 matrix, times a 7×5 block at (1, 4) of a 10×11 one, into a 9×5
