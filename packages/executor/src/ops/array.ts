@@ -322,21 +322,42 @@ async function sketchStrip(args: readonly Value[]): Promise<Value> {
         throw new BadOpArgsError(op, `y_${j} has ${y.rows} rows, a_${j} has ${a.cols} columns`);
       width += a.cols;
     }
-    const h = k.alloc(Math.max(1, rows * comp));
-    temps.push(h);
-    strips.forEach((a, j) =>
-      k.gemm({ m: rows, n: comp, k: a.cols, a: a.data, b: sketches[j]!.data, c: h, beta: j === 0 ? 0 : 1 }),
-    );
+    // H through the unpacked thin GEMM, Y's rows padded with zeros to a multiple of 4 columns.
+    const padded = Math.ceil(comp / 4) * 4;
+    const hp = k.alloc(Math.max(1, rows * padded));
+    temps.push(hp);
+    strips.forEach((a, j) => {
+      const y = sketches[j]!;
+      const yp = k.alloc(Math.max(1, y.rows * padded));
+      temps.push(yp);
+      const [src, dst] = [viewOf(y), yp.view];
+      if (padded === comp) dst.set(src.subarray(0, y.rows * comp));
+      else
+        for (let r = 0; r < y.rows; r++) {
+          dst.set(src.subarray(r * comp, (r + 1) * comp), r * padded);
+          dst.fill(0, r * padded + comp, (r + 1) * padded);
+        }
+      k.gemmABThin({ m: rows, n: padded, k: a.cols, a: a.data, b: yp, c: hp, beta: j === 0 ? 0 : 1 });
+    });
+    let h = hp;
+    if (padded !== comp) {
+      h = k.alloc(Math.max(1, rows * comp));
+      temps.push(h);
+      const [src, dst] = [hp.view, h.view];
+      for (let r = 0; r < rows; r++) dst.set(src.subarray(r * padded, r * padded + comp), r * comp);
+    }
     const { q: q1, r } = k.qr(h, rows, comp);
     const kq = Math.min(rows, comp);
     const q = k.fromArray(q1);
     temps.push(q);
     const c = k.alloc(Math.max(1, kq * width));
     temps.push(c);
-    let col = 0;
-    for (const a of strips) {
+    // Last generated first: the most recently touched pieces are the likeliest still in cache.
+    let col = width;
+    for (let j = strips.length - 1; j >= 0; j--) {
+      const a = strips[j]!;
+      col -= a.cols;
       k.gemmAtB({ m: kq, n: a.cols, k: rows, a: q, b: a.data, c, cOffset: col, ldc: width });
-      col += a.cols;
     }
     return [f64([rows, kq], q1), f64([kq, comp], r), f64([kq, width], c.view.slice(0, kq * width))];
   } finally {
