@@ -136,6 +136,7 @@ port.on('message', (m: ToWorker) => {
     pump();
   } else if (m.type === 'stop') {
     stopped.add(m.job);
+    plans.forget(m.job); // nothing of the job runs here again: its plan need not stay cached
     // Remember the most recent jobs only: a late copy of an older job still meets its deleted plan.
     if (stopped.size > MAX_STOPPED_JOBS) stopped.delete(stopped.values().next().value!);
     // Executors of the job stop before their next write; answer when the last has ended.
