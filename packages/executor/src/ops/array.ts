@@ -4,7 +4,7 @@
  * is copied once into kernel memory, and the result is copied once out into a fresh Float64Array (or an
  * operand given as a generator spec is generated straight into kernel memory).
  */
-import { ARRAY_OPS, isNDArray } from '@wukong/graph';
+import { ARRAY_OPS, isNDArray, type NDArray } from '@wukong/graph';
 import { GEMM_K_BLOCK, type F64Buffer, type GemmParams, type Kernels } from '@wukong/kernels';
 import { BadOpArgsError } from '../errors.js';
 import type { Value } from '../values.js';
@@ -366,76 +366,86 @@ async function sketchStrip(args: readonly Value[]): Promise<Value> {
   }
 }
 
-/**
- * The outputs of sketchStrip tasks [Q1, R, C] with their factors W_s. args: S, first, R_0 … R_{S−1},
- * strip_0, strip_1, …. Every task that needs W recomputes the small TSQR reduction of the S R factors
- * (tsqrReduce: the same inputs, the same bits), which saves the graph a step on its critical path.
- */
-async function sketchParts(op: string, args: readonly Value[]): Promise<{ q1: Block; w: Block; c: Block }[]> {
-  const count = int(op, args[0], 'S');
-  const at = int(op, args[1], 'first');
-  const rs = args.slice(2, 2 + count);
-  const strips = args.slice(2 + count);
-  if (count === 0 || rs.length !== count) throw new BadOpArgsError(op, `needs the ${count} R factors`);
-  if (strips.length === 0) throw new BadOpArgsError(op, 'needs at least one strip');
-  if (at + strips.length > count)
-    throw new BadOpArgsError(op, `strips ${at}…${at + strips.length - 1} exceed the ${count} R factors`);
-  const tsqr = (await tsqrReduce([false, ...rs])) as Value[];
-  return strips.map((strip, t) => {
-    if (!Array.isArray(strip) || strip.length !== 3)
-      throw new BadOpArgsError(op, `strip_${t} must be a sketch-strip output [Q1, R, C]`);
-    const q1 = arrayBlock(op, strip[0] as Value, `strip_${t} Q1`);
-    const c = arrayBlock(op, strip[2] as Value, `strip_${t} C`);
-    const w = arrayBlock(op, tsqr[at + t] as Value, `W_${at + t}`);
-    if (w.rows !== q1.cols || c.rows !== q1.cols)
-      throw new BadOpArgsError(
-        op,
-        `strip_${t}: Q1 has ${q1.cols} columns, W ${w.rows} rows, C ${c.rows} rows`,
-      );
-    return { q1, w, c };
-  });
+/** A sketchStrip output [Q1, R, C] as blocks. */
+function stripParts(op: string, strip: Value | undefined, t: number): { q1: Block; r: Block; c: Block } {
+  if (!Array.isArray(strip) || strip.length !== 3)
+    throw new BadOpArgsError(op, `strip_${t} must be a sketch-strip output [Q1, R, C]`);
+  const q1 = arrayBlock(op, strip[0] as Value, `strip_${t} Q1`);
+  const r = arrayBlock(op, strip[1] as Value, `strip_${t} R`);
+  const c = arrayBlock(op, strip[2] as Value, `strip_${t} C`);
+  if (r.rows !== q1.cols || c.rows !== q1.cols)
+    throw new BadOpArgsError(op, `strip_${t}: Q1 has ${q1.cols} columns, R ${r.rows} rows, C ${c.rows} rows`);
+  return { q1, r, c };
 }
 
-/** [U, S, Vt] of B = QᵀA = Σ_s W_sᵀ·C_s over all the strips. */
+/**
+ * [U, S, Vt, W_0, …, W_{S−1}]: the TSQR reduction of the strips' R factors (W_s, with Q = [Q1_s·W_s])
+ * and the SVD of B = QᵀA = Σ_s W_sᵀ·C_s.
+ */
 async function sketchSvd(args: readonly Value[]): Promise<Value> {
   const op = ARRAY_OPS.sketchSvd;
-  const count = int(op, args[0], 'S');
-  if (args.length !== 1 + 2 * count)
-    throw new BadOpArgsError(op, `needs ${count} R factors and ${count} strips`);
-  const parts = await sketchParts(op, [count, 0, ...args.slice(1)]);
-  const [comp, width] = [parts[0]!.w.cols, parts[0]!.c.cols];
-  if (parts.some((p) => p.w.cols !== comp || p.c.cols !== width))
+  if (args.length === 0) throw new BadOpArgsError(op, 'needs at least one strip');
+  const strips = args.map((strip, t) => stripParts(op, strip, t));
+  const [comp, width] = [strips[0]!.r.cols, strips[0]!.c.cols];
+  if (strips.some((p) => p.r.cols !== comp || p.c.cols !== width))
     throw new BadOpArgsError(op, 'strips of different widths');
+  const tsqr = (await tsqrReduce([false, ...args.map((strip) => (strip as Value[])[1]!)])) as Value[];
+  const ws = tsqr.slice(0, strips.length) as NDArray[];
   const k = await kernels();
   const b = k.alloc(Math.max(1, comp * width));
   try {
-    parts.forEach(({ w, c }, t) =>
-      k.gemmAtB({ m: comp, n: width, k: w.rows, a: w.data, b: c.data, c: b, beta: t === 0 ? 0 : 1 }),
+    strips.forEach(({ c }, t) =>
+      k.gemmAtB({
+        m: comp,
+        n: width,
+        k: c.rows,
+        a: ws[t]!.data as Float64Array,
+        b: c.data,
+        c: b,
+        beta: t === 0 ? 0 : 1,
+      }),
     );
     const { u, s, vt } = k.svd(b, comp, width);
     const kk = Math.min(comp, width);
-    return [f64([comp, kk], u), f64([kk], s), f64([kk, width], vt)];
+    return [f64([comp, kk], u), f64([kk], s), f64([kk, width], vt), ...ws];
   } finally {
     k.free(b);
   }
 }
 
-/** The strips' rows of Q (Q1_t·W_{first+t}, stacked) times the first k columns of U of svd = [U, S, Vt]. */
+/**
+ * The rows of Q of strips first, first + 1, … (Q1_t·W_{first+t}, stacked) times the first k columns of
+ * U, from svd = [U, S, Vt, W_0, …] (sketchSvd).
+ */
 async function sketchU(args: readonly Value[]): Promise<Value> {
   const op = ARRAY_OPS.sketchU;
   const svd = args[0];
-  if (!Array.isArray(svd) || svd.length !== 3)
-    throw new BadOpArgsError(op, 'svd must be the list an svd returns [U, S, Vt]');
+  if (!Array.isArray(svd) || svd.length < 4)
+    throw new BadOpArgsError(op, 'svd must be the list a sketch-svd returns [U, S, Vt, W_0, …]');
   const u = arrayBlock(op, svd[0] as Value, 'U');
   const kk = int(op, args[1], 'k');
   if (kk > u.cols) throw new BadOpArgsError(op, `k = ${kk} exceeds U's ${u.cols} columns`);
-  const parts = await sketchParts(op, args.slice(2));
+  const first = int(op, args[2], 'first');
+  const strips = args.slice(3);
+  if (strips.length === 0) throw new BadOpArgsError(op, 'needs at least one strip');
+  if (3 + first + strips.length > svd.length)
+    throw new BadOpArgsError(
+      op,
+      `strips ${first}…${first + strips.length - 1} exceed the ${svd.length - 3} factors`,
+    );
   const comp = u.rows;
-  if (parts.some((p) => p.w.cols !== comp))
-    throw new BadOpArgsError(op, `the strips' factors do not have U's ${comp} rows as columns`);
   const k = await kernels();
-  // U[:, :k] as a comp × k matrix.
-  const uk = cut(viewOf(u), u.cols, 0, comp, 0, kk, false);
+  const uk = cut(viewOf(u), u.cols, 0, comp, 0, kk, false); // U[:, :k], comp × k
+  const parts = strips.map((strip, t) => {
+    const { q1 } = stripParts(op, strip, t);
+    const w = arrayBlock(op, svd[3 + first + t] as Value, `W_${first + t}`);
+    if (w.rows !== q1.cols || w.cols !== comp)
+      throw new BadOpArgsError(
+        op,
+        `W_${first + t} is ${w.rows}×${w.cols}, strip_${t}'s Q1 has ${q1.cols} columns`,
+      );
+    return { q1, w };
+  });
   const rows = parts.reduce((s, p) => s + p.q1.rows, 0);
   const out = new Float64Array(rows * kk);
   let at = 0;
@@ -655,15 +665,15 @@ export const arrayOps: readonly OpDefinition[] = [
   },
   {
     name: ARRAY_OPS.sketchSvd,
-    doc: 'array.sketch-svd(S, R_0, ..., R_{S-1}, strip_0, ..., strip_{S-1}) — [U, S, Vt] of Σ W_sᵀ·C_s over all strips (QᵀA).',
-    minArgs: 3,
+    doc: "array.sketch-svd(strip_0, ..., strip_{S-1}) — [U, S, Vt, W_0, ..., W_{S-1}]: the TSQR factors of the strips' R and the SVD of Σ W_sᵀ·C_s (QᵀA).",
+    minArgs: 1,
     maxArgs: Infinity,
     run: sketchSvd,
   },
   {
     name: ARRAY_OPS.sketchU,
-    doc: "array.sketch-u(svd, k, S, first, R_0, ..., R_{S-1}, strip_0, ...) — the strips' rows of Q (Q1_t·W_{first+t}) times U[:, :k] of svd = [U, S, Vt].",
-    minArgs: 6,
+    doc: "array.sketch-u(svd, k, first, strip_0, ...) — the strips' rows of Q (Q1_t·W_{first+t}) times U[:, :k], from svd = [U, S, Vt, W_0, ...] of sketch-svd.",
+    minArgs: 4,
     maxArgs: Infinity,
     run: sketchU,
   },

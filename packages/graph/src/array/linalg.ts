@@ -500,19 +500,18 @@ export function svdCompressed(a: BlockedArray, k: number, options: SvdCompressed
  * The last pass of randomized SVD over an input whose blocks are generator specs, in row strips:
  *
  *   strip s (rows of one block row, all its column blocks): H_s = A_s·Y, H_s = Q1_s·R_s, C_s = Q1_sᵀ·A_s
- *        │ R_s (getitem)                        (A_s generated once, used twice, never stored)
+ *        │ [Q1_s, R_s, C_s]                     (A_s generated once, used twice, never stored)
  *        ▼
  *   sketch-svd: TSQR of [R_0 … R_{S−1}] ─► W_s (Q = [Q1_s·W_s], the TSQR of H = A·Y),
- *               B = Σ_s W_sᵀ·C_s = QᵀA, svd(B) = Ub·S·Vt
+ *               B = Σ_s W_sᵀ·C_s = QᵀA, svd(B) = Ub·S·Vt     ─► [Ub, S, Vt, W_0 … W_{S−1}]
  *        ▼
  *   u_i = [Q1_s·W_s]_{s in block row i}·Ub[:, :k]   (sketch-u, one per block row)
  *   v_j = Vt[:k, columns of j],  s = S[:k]          (slices of the svd's output)
  *
- * Each task that needs W recomputes the tiny reduction of the R factors (the same bits everywhere)
- * instead of waiting on a task of its own. The result is the same factorisation as the blockwise graph
- * (TSQR partitioned by strips, sums in another order: equal to rounding), with every input element
- * generated once instead of once per pass and no projection waiting for a global Q. A block row of J
- * blocks is cut into ⌈J / stripBlocks⌉ strips, each at least comp rows tall.
+ * The result is the same factorisation as the blockwise graph (TSQR partitioned by strips, sums in
+ * another order: equal to rounding), with every input element generated once instead of once per pass
+ * and no projection waiting for a global Q. A block row of J blocks is cut into ⌈J / stripBlocks⌉
+ * strips, each at least comp rows tall.
  */
 function sketchStrips(
   a: BlockedArray,
@@ -528,10 +527,10 @@ function sketchStrips(
   const ys = colsPer.map((_, j) => blockArg(blockAt(y, j)));
   const rowStrips: Arg[][] = [];
   const firstStrip: number[] = [];
-  const rs: Arg[] = [];
+  let stripCount = 0;
   rowsPer.forEach((rows, i) => {
     const count = Math.max(1, Math.min(Math.ceil(colsPer.length / stripBlocks), Math.floor(rows / comp)));
-    firstStrip.push(rs.length);
+    firstStrip.push(stripCount);
     const strips: Arg[] = [];
     for (let p = 0; p < count; p++) {
       const row0 = Math.floor((p * rows) / count);
@@ -544,22 +543,19 @@ function sketchStrips(
         args: [row0, height, ...colsPer.map((_, j) => blockArg(blockAt(a, i, j))), ...ys],
         outputBytes: f64Bytes(height + kq, comp) + f64Bytes(kq, n),
       });
-      const rKey = `${name}-r:${rs.length}`;
-      tasks.set(rKey, { key: rKey, op: 'getitem', args: [{ ref: key }, 1], outputBytes: f64Bytes(kq, comp) });
-      rs.push({ ref: rKey });
+      stripCount++;
       strips.push({ ref: key });
     }
     rowStrips.push(strips);
   });
-  // Each task that needs the W factors recomputes the small TSQR reduction of the R factors itself.
-  const factors: Arg[] = [rs.length, ...rs];
-  // B = QᵀA = Σ_s W_sᵀ·C_s and its SVD, in one task that meets every strip's C factor.
+  // The TSQR factors W_s of the strips' R factors, B = QᵀA = Σ_s W_sᵀ·C_s and its SVD, in one task that
+  // meets every strip's output.
   const svdKey = `${name}-svd`;
   tasks.set(svdKey, {
     key: svdKey,
     op: ARRAY_OPS.sketchSvd,
-    args: [...factors, ...rowStrips.flat()],
-    outputBytes: f64Bytes(comp + 1 + n, comp),
+    args: rowStrips.flat(),
+    outputBytes: f64Bytes(comp + 1 + n + stripCount * comp, comp),
   });
   const svdOut: Arg = { ref: svdKey };
   const uBlocks: BlockSource[] = rowStrips.map((strips, i) => {
@@ -567,7 +563,7 @@ function sketchStrips(
     tasks.set(key, {
       key,
       op: ARRAY_OPS.sketchU,
-      args: [svdOut, k, factors[0]!, firstStrip[i]!, ...factors.slice(1), ...strips],
+      args: [svdOut, k, firstStrip[i]!, ...strips],
       outputBytes: f64Bytes(rowsPer[i]!, k),
     });
     return { ref: key };

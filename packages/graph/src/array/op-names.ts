@@ -60,15 +60,14 @@ export const ARRAY_OPS = {
    */
   sketchStrip: 'array.sketch-strip',
   /**
-   * sketchSvd(S, R_0, …, R_{S−1}, strip_0, …, strip_{S−1}) — [U, S, Vt], the thin SVD of
-   * B = Σ_s W_sᵀ·C_s = QᵀA, where strip_s is a sketchStrip output [Q1, R, C], R_s the R factors of the
-   * S strips and W_s the factors of their TSQR reduction (as tsqrReduce computes them).
+   * sketchSvd(strip_0, …, strip_{S−1}) — [U, S, Vt, W_0, …, W_{S−1}] over the sketchStrip outputs
+   * strip_s = [Q1_s, R_s, C_s]: the TSQR reduction of the R factors (W_s, as tsqrReduce computes them;
+   * Q = [Q1_s·W_s]) and the thin SVD of B = QᵀA = Σ_s W_sᵀ·C_s.
    */
   sketchSvd: 'array.sketch-svd',
   /**
-   * sketchU(svd, k, S, first, R_0, …, R_{S−1}, strip_0, strip_1, …) — the row stack of Q1_t·W_{first+t}
-   * (the rows of Q of strips first, first + 1, …), times the first k columns of U, where svd = [U, S, Vt]
-   * is the SVD of QᵀA (sketchSvd).
+   * sketchU(svd, k, first, strip_0, strip_1, …) — the row stack of Q1_t·W_{first+t} (the rows of Q of
+   * strips first, first + 1, …), times the first k columns of U, where svd is a sketchSvd output.
    */
   sketchU: 'array.sketch-u',
 } as const;

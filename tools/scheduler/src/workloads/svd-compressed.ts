@@ -31,13 +31,12 @@ export interface SvdCompressedWorkloadOptions {
   /** @default 3 */
   seed?: number;
   /**
-   * Generate the input blocks once as tasks instead of regenerating them in each of the two passes over
-   * the input. A generated block then stays in its executor's memory (delayed I/O) until Q is known for
-   * the second pass. Off by default: generating a 2000×2000 block (8.5 ms with the vectorised Philox)
-   * now costs less than holding it — a fresh 32 MB array in the worker, copied out of kernel memory and
-   * back in for each pass, whose page faults and garbage collection cost 0–30 ms a block (measured on
-   * svd_compressed 10000², chunk 2000: 0.38–0.44 s regenerated against 0.40–0.57 s materialized). The
-   * results are bit for bit the same either way. @default false
+   * Generate the input blocks once as tasks instead of leaving them as generator specs. The input is then
+   * stored data, so svdCompressed runs dask's blockwise graph: a generated block stays in its executor's
+   * memory (delayed I/O) until Q is known for the second pass, as a fresh 32 MB array per block. Off by
+   * default: with the input left as generator specs the last pass runs in row strips that generate each
+   * element once and use it for both products (see `sketchStrips`). The results agree to rounding.
+   * @default false
    */
   materializeInput?: boolean;
   /** See SvdCompressedOptions in @wukong/graph. @default true */
