@@ -81,6 +81,10 @@ function cases(quick: boolean): Case[] {
       build: () => svdCompressedWorkload({ ...c2, denseLimit: 0 }),
     },
     {
+      label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}, blockwise graph (input regenerated in each pass)`,
+      build: () => svdCompressedWorkload({ ...c2, denseLimit: 0, sketchStrips: false }),
+    },
+    {
       label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}, input generated once and held between passes`,
       build: () => svdCompressedWorkload({ ...c2, denseLimit: 0, materializeInput: true }),
     },
