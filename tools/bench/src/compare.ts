@@ -28,7 +28,12 @@ interface Case {
   label: string;
   /** Workload name on the Dask side and its parameters (absent: a Wukong-TS-only variant). */
   dask?: { name: string; params: Record<string, unknown> };
-  build: () => Workload & { flops?: number };
+  /**
+   * The workload with its random inputs drawn from `seed`. Every run gets a seed of its own, so no run
+   * reuses what an earlier one generated (executors cache generated blocks by seed), as the Dask side
+   * draws new inputs for every repetition.
+   */
+  build: (seed: number) => Workload & { flops?: number };
 }
 
 interface Measured {
@@ -54,44 +59,44 @@ function cases(quick: boolean): Case[] {
     {
       label: `GEMM ${g.n}² chunk ${g.chunk} (sum of C)`,
       dask: { name: 'gemm', params: g },
-      build: () => gemmWorkload({ ...g, sampleRows: 0 }),
+      build: (seed) => gemmWorkload({ ...g, sampleRows: 0, seed }),
     },
     {
       label: `GEMM ${g.n}² chunk ${g.chunk} + sampled dense check (4 rows per block)`,
-      build: () => gemmWorkload({ ...g, sampleRows: 4 }),
+      build: (seed) => gemmWorkload({ ...g, sampleRows: 4, seed }),
     },
     {
       label: `TSQR SVD ${t.rows}×${t.cols} (s, v)`,
       dask: { name: 'svd-tall', params: { ...t, singularValuesOnly: true } },
-      build: () => svdTallWorkload({ ...t, singularValuesOnly: true, denseCheck: false }),
+      build: (seed) => svdTallWorkload({ ...t, singularValuesOnly: true, denseCheck: false, seed }),
     },
     {
       label: `TSQR SVD ${t.rows}×${t.cols} (u, s, v + reconstruction, UᵀU)`,
       dask: { name: 'svd-tall', params: t },
-      build: () => svdTallWorkload({ ...t, denseCheck: false }),
+      build: (seed) => svdTallWorkload({ ...t, denseCheck: false, seed }),
     },
     {
       label: `svd_compressed ${c1.n}² chunk ${c1.chunk} k=${c1.rank}`,
       dask: { name: 'svd-compressed', params: c1 },
-      build: () => svdCompressedWorkload({ ...c1, denseLimit: 0 }),
+      build: (seed) => svdCompressedWorkload({ ...c1, denseLimit: 0, seed }),
     },
     {
       label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}`,
       dask: { name: 'svd-compressed', params: c2 },
-      build: () => svdCompressedWorkload({ ...c2, denseLimit: 0 }),
+      build: (seed) => svdCompressedWorkload({ ...c2, denseLimit: 0, seed }),
     },
     {
       label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}, blockwise graph (input regenerated in each pass)`,
-      build: () => svdCompressedWorkload({ ...c2, denseLimit: 0, sketchStrips: false }),
+      build: (seed) => svdCompressedWorkload({ ...c2, denseLimit: 0, sketchStrips: false, seed }),
     },
     {
       label: `svd_compressed ${c2.n}² chunk ${c2.chunk} k=${c2.rank}, input generated once and held between passes`,
-      build: () => svdCompressedWorkload({ ...c2, denseLimit: 0, materializeInput: true }),
+      build: (seed) => svdCompressedWorkload({ ...c2, denseLimit: 0, materializeInput: true, seed }),
     },
     {
       label: `SVC ${v.samples.toLocaleString('en')} rows (fit ${v.train}, predict, score)`,
       dask: { name: 'svc', params: v },
-      build: () => svcWorkload(v),
+      build: (seed) => svcWorkload({ ...v, seed }),
     },
   ];
 }
@@ -124,14 +129,19 @@ function computeShare(report: JobReport): number {
   return busy / (WORKERS * report.wallMs);
 }
 
+/** Seeds 10 apart: a workload may draw several inputs from seed, seed + 1, ... */
+const seedOf = (run: number): number => 10 * (run + 1);
+
 async function measure(
   client: Client,
-  workload: Workload,
+  c: Case,
   clustering: boolean,
   reps: number,
+  firstRun: number,
 ): Promise<Measured> {
   let best: Measured | undefined;
   for (let r = 0; r < reps; r++) {
+    const workload = c.build(seedOf(firstRun + r));
     const { outputs, report } = await client.run(workload.graph, { executorOptions: { clustering } });
     const { ok, details } = workload.check(outputs);
     const m: Measured = {
@@ -196,10 +206,10 @@ async function main(): Promise<void> {
   const ours: { on: Measured; off: Measured; flops?: number }[] = [];
   try {
     for (const c of all) {
-      const w = c.build();
+      const w = c.build(seedOf(0));
       await client.run(w.graph); // warm-up: kernels load in every worker thread
-      const on = await measure(client, w, true, reps);
-      const off = await measure(client, w, false, reps);
+      const on = await measure(client, c, true, reps, 1);
+      const off = await measure(client, c, false, reps, 1 + reps);
       ours.push({ on, off, ...(w.flops === undefined ? {} : { flops: w.flops }) });
       process.stderr.write(`${c.label}: ${on.wallS.toFixed(3)} s (off ${off.wallS.toFixed(3)} s)\n`);
     }

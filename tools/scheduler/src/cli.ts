@@ -185,7 +185,7 @@ withRunOptions(
     .option('--seed <n>', 'random seed', nonNegativeInt, 3)
     .option(
       '--materialize-input',
-      'generate input blocks once as tasks and hold them between the passes, instead of regenerating them in each pass',
+      "generate the input blocks once as tasks (stored data, dask's blockwise graph, blocks held between the passes) instead of generating each element once inside row strips",
     ),
 ).action(
   async (
