@@ -376,54 +376,26 @@ export class Kernels {
 
   /** C = alpha·op(A)·op(B) + beta·C in place on the buffer params.c. */
   gemm(p: GemmParams): void {
-    const routine = 'gemm';
-    for (const [name, v] of [
-      ['m', p.m],
-      ['n', p.n],
-      ['k', p.k],
-    ] as const)
-      checkDim(routine, name, v);
     const alpha = p.alpha ?? 1;
     const beta = p.beta ?? 0;
-    // Stored shapes: A m×k (k×m when transA), B k×n (n×k when transB), C m×n.
-    const [aRows, aCols] = p.transA ? [p.k, p.m] : [p.m, p.k];
-    const [bRows, bCols] = p.transB ? [p.n, p.k] : [p.k, p.n];
-    const la = layout(routine, 'a', aRows, aCols, p.lda, p.aOffset);
-    const lb = layout(routine, 'b', bRows, bCols, p.ldb, p.bOffset);
-    const lc = layout(routine, 'c', p.m, p.n, p.ldc, p.cOffset);
-    this.#reserve(routine, Kernels.#inBytes([p.a, p.b]));
-    const temps: number[] = [];
-    try {
-      const a = la.dense
-        ? this.#stage(routine, 'a', p.a, p.m * p.k, temps)
-        : this.#stageAtLeast(routine, 'a', p.a, la.need, temps);
-      const b = lb.dense
-        ? this.#stage(routine, 'b', p.b, p.k * p.n, temps)
-        : this.#stageAtLeast(routine, 'b', p.b, lb.need, temps);
-      p.c.assertOwnedBy(this, 'gemm(c)');
-      if (p.c.length < lc.need)
-        throw new ShapeError(`gemm: c holds ${p.c.length} elements, needs ${lc.need}`);
-      this.#run(routine, () =>
-        this.#x.gemm(
-          p.transA ? 1 : 0,
-          p.transB ? 1 : 0,
-          p.m,
-          p.n,
-          p.k,
-          alpha,
-          a.ptr + la.offset * 8,
-          Math.max(1, la.ld),
-          b.ptr + lb.offset * 8,
-          Math.max(1, lb.ld),
-          beta,
-          p.c.ptr + lc.offset * 8,
-          Math.max(1, lc.ld),
-          this.#gemmWork,
-        ),
-      );
-    } finally {
-      this.#release(temps);
-    }
+    this.#gemmLike('gemm', p, p.transA ?? false, p.transB ?? false, (x) =>
+      this.#x.gemm(
+        p.transA ? 1 : 0,
+        p.transB ? 1 : 0,
+        p.m,
+        p.n,
+        p.k,
+        alpha,
+        x.a,
+        x.lda,
+        x.b,
+        x.ldb,
+        beta,
+        x.c,
+        x.ldc,
+        this.#gemmWork,
+      ),
+    );
   }
 
   /**
@@ -446,20 +418,39 @@ export class Kernels {
     this.#unpacked('gemmABThin', p);
   }
 
-  /** gemmAtB (A stored k×m) and gemmABThin (A stored m×k): checks, staging, the call. */
+  /** gemmAtB (A stored k×m) and gemmABThin (A stored m×k). */
   #unpacked(routine: 'gemmAtB' | 'gemmABThin', p: Omit<GemmParams, 'alpha' | 'transA' | 'transB'>): void {
+    const beta = p.beta ?? 0;
+    const transA = routine === 'gemmAtB';
+    this.#gemmLike(routine, p, transA, false, (x) => {
+      const args = [p.m, p.n, p.k, x.a, x.lda, x.b, x.ldb, beta, x.c, x.ldc] as const;
+      if (transA) this.#x.gemmAtB(...args);
+      else this.#x.gemmABThin(...args);
+    });
+  }
+
+  /**
+   * What the GEMM routines share: checks the dimensions and the layouts (A stored m×k, k×m when transA;
+   * B k×n, n×k when transB; C m×n, each with optional offset and leading dimension), stages A and B in
+   * kernel memory, checks C, and runs `call` with the addresses and leading dimensions.
+   */
+  #gemmLike(
+    routine: string,
+    p: Omit<GemmParams, 'alpha'>,
+    transA: boolean,
+    transB: boolean,
+    call: (x: { a: number; lda: number; b: number; ldb: number; c: number; ldc: number }) => void,
+  ): void {
     for (const [name, v] of [
       ['m', p.m],
       ['n', p.n],
       ['k', p.k],
     ] as const)
       checkDim(routine, name, v);
-    const beta = p.beta ?? 0;
-    const transA = routine === 'gemmAtB';
-    const la = transA
-      ? layout(routine, 'a', p.k, p.m, p.lda, p.aOffset)
-      : layout(routine, 'a', p.m, p.k, p.lda, p.aOffset);
-    const lb = layout(routine, 'b', p.k, p.n, p.ldb, p.bOffset);
+    const [aRows, aCols] = transA ? [p.k, p.m] : [p.m, p.k];
+    const [bRows, bCols] = transB ? [p.n, p.k] : [p.k, p.n];
+    const la = layout(routine, 'a', aRows, aCols, p.lda, p.aOffset);
+    const lb = layout(routine, 'b', bRows, bCols, p.ldb, p.bOffset);
     const lc = layout(routine, 'c', p.m, p.n, p.ldc, p.cOffset);
     this.#reserve(routine, Kernels.#inBytes([p.a, p.b]));
     const temps: number[] = [];
@@ -473,19 +464,16 @@ export class Kernels {
       p.c.assertOwnedBy(this, `${routine}(c)`);
       if (p.c.length < lc.need)
         throw new ShapeError(`${routine}: c holds ${p.c.length} elements, needs ${lc.need}`);
-      const args = [
-        p.m,
-        p.n,
-        p.k,
-        a.ptr + la.offset * 8,
-        Math.max(1, la.ld),
-        b.ptr + lb.offset * 8,
-        Math.max(1, lb.ld),
-        beta,
-        p.c.ptr + lc.offset * 8,
-        Math.max(1, lc.ld),
-      ] as const;
-      this.#run(routine, () => (transA ? this.#x.gemmAtB(...args) : this.#x.gemmABThin(...args)));
+      this.#run(routine, () =>
+        call({
+          a: a.ptr + la.offset * 8,
+          lda: Math.max(1, la.ld),
+          b: b.ptr + lb.offset * 8,
+          ldb: Math.max(1, lb.ld),
+          c: p.c.ptr + lc.offset * 8,
+          ldc: Math.max(1, lc.ld),
+        }),
+      );
     } finally {
       this.#release(temps);
     }
