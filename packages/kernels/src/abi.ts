@@ -3,6 +3,20 @@
 // normalised with `>>> 0`). Lengths and dimensions are i32 element counts.
 import type { WasmMemory } from './wasm-api.js';
 
+/** The unpacked GEMM variants: C (m×n, leading dimension ldc) from A and B addressed as in gemm. */
+type UnpackedGemm = (
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+) => void;
+
 export interface KernelExports {
   readonly memory: WasmMemory;
   alloc(bytes: number): number;
@@ -24,30 +38,10 @@ export interface KernelExports {
     ldc: number,
     work: number,
   ): void;
-  gemmAtB(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-  ): void;
-  gemmABThin(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-  ): void;
+  /** C = βC + AᵀB (A stored k×m), unpacked. */
+  gemmAtB: UnpackedGemm;
+  /** C = βC + AB for a narrow B, unpacked. */
+  gemmABThin: UnpackedGemm;
   transpose(m: number, n: number, a: number, out: number): void;
   add(n: number, a: number, b: number, out: number): void;
   sub(n: number, a: number, b: number, out: number): void;
