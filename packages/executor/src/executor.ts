@@ -29,7 +29,7 @@
  *  - t's output is written only when some consumer may run elsewhere.
  */
 import { isDepArg, type PlanReader, type PlanTask } from '@wukong/partitioner';
-import { keys, type Store } from '@wukong/storage';
+import { keys, type CarriedInput, type Store } from '@wukong/storage';
 import { deadlineSignal } from './deadline.js';
 import { InjectedCrashError } from './errors.js';
 import { emptyCounters, encodeEvent, type ExecutorCounters, type JobEvent, type SpanKind } from './events.js';
@@ -616,9 +616,9 @@ class Invocation {
 
   /**
    * Takes in the inputs other parents carried in `child`'s fan-in record: they are durable there, so they
-   * count as persisted. Returns their bytes.
+   * count as persisted.
    */
-  #absorb(child: PlanTask, carried: readonly (readonly [number, Uint8Array])[]): number {
+  #absorb(child: PlanTask, carried: readonly CarriedInput[]): void {
     let bytes = 0;
     for (const [position, frame] of carried) {
       const parent = child.deps[position];
@@ -628,7 +628,6 @@ class Invocation {
       bytes += frame.byteLength;
     }
     this.#count('bytesRead', bytes);
-    return bytes;
   }
 
   async #persist(task: number): Promise<void> {
@@ -704,8 +703,7 @@ class Invocation {
     for (const h of [...this.#holds]) {
       const { outcome, carried } = await this.#records.hold(h.child, h.position, h.inDegree);
       if (outcome === 'wait') continue;
-      if (outcome === 'won') this.#absorb(await this.#plan.task(h.child), carried);
-      await this.#resolveHold(h, outcome === 'won');
+      await this.#resolveHold(h, outcome === 'won' ? carried : undefined);
     }
   }
 
@@ -719,7 +717,7 @@ class Invocation {
         this.#ensureRunning(); // a stopped job's waiting executors end within one recheck
         const remaining = giveUpAt - this.#now();
         if (remaining <= 0) {
-          for (const h of [...this.#holds]) await this.#resolveHold(h, false);
+          for (const h of [...this.#holds]) await this.#resolveHold(h, undefined);
           break;
         }
         const events = await this.#store.readEvents(this.#p.job, this.#eventCursor, {
@@ -734,20 +732,23 @@ class Invocation {
     }
   }
 
-  /** Ends a hold: either it won the child (run it here) or it persists and fans in normally. */
-  async #resolveHold(h: Hold, won: boolean): Promise<void> {
+  /**
+   * Ends a hold: it won the child (`wonWith`: the inputs the other parents carried; run it here), or it
+   * persists its output and fans in normally.
+   */
+  async #resolveHold(h: Hold, wonWith: readonly CarriedInput[] | undefined): Promise<void> {
     this.#holds.splice(this.#holds.indexOf(h), 1);
     this.#span(h.parent, 'wait', h.sinceMs, 0);
     const child = await this.#plan.task(h.child);
-    let wins = won;
-    if (!won) {
+    let carried = wonWith;
+    if (carried === undefined) {
       await this.#persist(h.parent);
-      const { outcome, carried } = await this.#records.fanIn(h.child, h.position, h.inDegree, '');
-      if (outcome === 'wake-holder') await this.#emit({ type: 'wake', task: h.child });
-      if (outcome === 'won') this.#absorb(child, carried);
-      wins = outcome === 'won';
+      const fanIn = await this.#records.fanIn(h.child, h.position, h.inDegree, '');
+      if (fanIn.outcome === 'wake-holder') await this.#emit({ type: 'wake', task: h.child });
+      if (fanIn.outcome === 'won') carried = fanIn.carried;
     }
-    if (wins) {
+    if (carried !== undefined) {
+      this.#absorb(child, carried);
       this.#rows.set(child.index, child);
       this.#queue.push(child.index);
     }
