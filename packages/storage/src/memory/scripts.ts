@@ -108,7 +108,7 @@ const fanIn: Twin = (ks, keys, argv, now) => {
   members.add(parent);
   ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
   const value = argv[3];
-  if (inputsKey !== undefined && value !== undefined && (typeof value !== 'string' || value !== '')) {
+  if (inputsKey !== undefined && value !== undefined && value !== '') {
     const fields = inputs?.fields ?? new Map<string, Uint8Array>();
     fields.set(parent, value instanceof Uint8Array ? value : utf8(String(value)));
     ks.put(inputsKey, { type: 'hash', fields, expiresAt: now + ttl });

@@ -306,8 +306,8 @@ export class RedisStore implements Store {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    // Scripts that hand back carried values reply in binary; the others in text.
-    const binary = name === 'readInputs' || keys.length >= 4;
+    // Replies that hand back stored values are read as bytes; the others as text.
+    const binary = keys.length >= spec.valuesFromKeys;
     const send = (command: string): Promise<unknown> =>
       binary ? target.callBuffer(command, ...evalArgs) : target.call(command, evalArgs);
     return send('EVALSHA').then(

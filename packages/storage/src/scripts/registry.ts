@@ -197,6 +197,12 @@ function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResul
 /** Keys a script may take beyond its required ones (named in its header as optional). */
 const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 4, fanInHold: 1, writeOnce: 1 };
 
+/**
+ * From how many keys on a script's reply carries stored values (the carried inputs, with the `inputs`
+ * key), so that a client must read it as bytes rather than text.
+ */
+const valuesFromKeys: Partial<Record<ScriptName, number>> = { fanIn: 4, fanInHold: 4, readInputs: 1 };
+
 /** Static facts about one script. */
 export interface ScriptSpec {
   readonly name: ScriptName;
@@ -204,6 +210,8 @@ export interface ScriptSpec {
   readonly numKeys: number;
   /** Most keys a call may pass (numKeys plus optional ones). */
   readonly maxKeys: number;
+  /** A call with at least this many keys replies with stored values (read it as bytes); else Infinity. */
+  readonly valuesFromKeys: number;
   readonly source: string;
   readonly sha1: string;
 }
@@ -215,6 +223,7 @@ const specs = new Map<string, ScriptSpec>(
       name: name as ScriptName,
       numKeys: e.numKeys,
       maxKeys: e.numKeys + (optionalKeys[name as ScriptName] ?? 0),
+      valuesFromKeys: valuesFromKeys[name as ScriptName] ?? Infinity,
       source: e.source,
       sha1: e.sha1,
     }),
