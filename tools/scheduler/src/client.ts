@@ -149,6 +149,9 @@ export class Client {
     const executorOptions = { ...this.options.executorOptions, ...options.executorOptions };
     const resolved = resolveExecutorOptions(executorOptions);
     const payloadLimitBytes = this.options.payloadLimitBytes ?? executorDefaults.payloadLimitBytes;
+    // The job is stopped in the pool once: when it fails or is cancelled, else when it ends.
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopping ??= this.pool.stopJob(job));
     const run = new JobRun({
       job,
       plan,
@@ -171,7 +174,8 @@ export class Client {
       stallMs: options.stallMs ?? 2_000,
       settleMs: Math.max(250, 4 * (this.options.eventFlushMs ?? 50)),
       ...(options.signal ? { signal: options.signal } : {}),
-      onStop: () => void this.pool.stopJob(job),
+      // A failed or cancelled job stops at once (no new invocations), before its last progress is read.
+      onStop: () => void stop(),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     try {
@@ -196,7 +200,7 @@ export class Client {
       // race, siblings of a failed task). Its keys go once the pool confirms none of them runs any more,
       // so no late write recreates them; that happens in the background: the caller has its outputs as
       // soon as the finals are in, and `settled()` / `close()` wait for the deletion.
-      const stopped = this.pool.stopJob(job);
+      const stopped = stop();
       if (!options.keepKeys) {
         const cleanup = stopped
           .then(() => this.#deleteJob(job))
