@@ -94,17 +94,26 @@ const fanIn: Twin = (ks, keys, argv, now) => {
   } else if (Number(parent) >= inDegree) {
     return [-1, 0, ''];
   }
+  // As the Lua script: only the keys this call reads or writes must hold their type, and a refused call
+  // writes nothing.
   const set = ks.get(inKey as string, now);
   if (set !== undefined && set.type !== 'set') return [-4, 0, ''];
-  const trigger = ks.get(triggerKey as string, now);
-  if (trigger !== undefined && trigger.type !== 'string') return [-4, 0, ''];
-  const holdValue = holdKey === undefined ? null : stringValue(ks, holdKey, now);
-  if (holdValue === false) return [-4, 0, ''];
   const inputs = inputsKey === undefined ? undefined : ks.get(inputsKey, now);
   if (inputs !== undefined && inputs.type !== 'hash') return [-4, 0, ''];
-  if (leaseKey !== undefined && stringValue(ks, leaseKey, now) === false) return [-4, 0, ''];
-
   const members = set?.members ?? new Set<string>();
+  const arrivedNow = members.has(parent) ? members.size : members.size + 1;
+  let holdValue: string | null = null;
+  let trigger: ReturnType<Keyspace['get']> = undefined;
+  if (arrivedNow < inDegree) {
+    const held = holdKey !== undefined && arrivedNow === inDegree - 1 ? stringValue(ks, holdKey, now) : null;
+    if (held === false) return [-4, 0, ''];
+    holdValue = held;
+  } else {
+    trigger = ks.get(triggerKey as string, now);
+    if (trigger !== undefined && trigger.type !== 'string') return [-4, 0, ''];
+    if (leaseKey !== undefined && stringValue(ks, leaseKey, now) === false) return [-4, 0, ''];
+  }
+
   members.add(parent);
   ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
   const value = argv[3];

@@ -25,11 +25,11 @@ local mark = ARGV[3]
 if owner == '' or mark == nil or mark == '' or owner == mark or ms == nil or ms < 1 or ms ~= math.floor(ms) then
   return { -3, '' }
 end
-local keyType = redis.call('TYPE', KEYS[1])['ok']
-if keyType ~= 'none' and keyType ~= 'string' then
+-- GET refuses a key of another type: checked through redis.pcall, before anything is written.
+local current = redis.pcall('GET', KEYS[1])
+if type(current) == 'table' then
   return { -4, '' }
 end
-local current = redis.call('GET', KEYS[1])
 if current == mark then
   return { 3, mark }
 end

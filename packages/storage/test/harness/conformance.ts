@@ -665,6 +665,21 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
         ScriptRejection.WrongType,
       );
       expect(await store.exists(keys.trigger(job, 3))).toBe(false);
+      // ... and the refused arrival was not recorded: a re-sent arrival of parent 0 still finds only itself.
+      const again = await store.runScript(
+        'fanIn',
+        [keys.fanIn(job, 3), keys.trigger(job, 3)],
+        [0, 2, TTL_MS],
+      );
+      expect(again.arrived).toBe(1);
+
+      // A holder key of another type is read (and refused) only when the arrival leaves the holder last.
+      const hold4 = keys.hold(job, 4);
+      await store.runScript('fanIn', [hold4, keys.trigger(job, 4)], [0, 1, TTL_MS]); // hold4 is now a set
+      const k4 = [keys.fanIn(job, 4), keys.trigger(job, 4), hold4];
+      expect((await store.runScript('fanIn', k4, [0, 3, TTL_MS])).arrived).toBe(1);
+      await refused(store.runScript('fanIn', k4, [1, 3, TTL_MS]), ScriptRejection.WrongType);
+      expect((await store.runScript('fanIn', k4, [0, 3, TTL_MS])).arrived).toBe(1);
     });
 
     it('writeOnce writes the first value only', async () => {
