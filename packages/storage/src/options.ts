@@ -23,8 +23,9 @@ export interface RedisStoreOptions {
   /** TTL of a job's event stream when `appendEvent` gets none, refreshed on append. @default 86400000 (24 h) */
   eventTtlMs?: number;
   /**
-   * How many times a command is retried after its connection broke before it fails (ioredis
-   * maxRetriesPerRequest). Scripts and writes are idempotent, so a retry is safe. @default 1
+   * RedisCluster only: how many times a command is retried after its connection broke before it fails
+   * (ioredis maxRetriesPerRequest). Scripts and writes are idempotent, so a retry is safe. RedisShards never
+   * re-sends: a command whose connection broke fails with ShardUnreachable at once. @default 1
    */
   retriesPerCommand?: number;
   /** ACL user name; overrides the one in the URL. @default the URL's, else none */

@@ -1,9 +1,10 @@
-// Maps what ioredis throws to the package's typed errors, naming the key and the shard.
+// Maps what the Redis clients throw (RespConnection for shards, ioredis for a cluster) to the package's typed
+// errors, naming the key and the shard.
 //
 // A Redis reply error is the server refusing a command: WRONGTYPE becomes WrongKeyType, WRONGPASS / NOAUTH /
 // NOPERM AuthFailed, cluster states
 // that mean "this node cannot serve now" (CLUSTERDOWN, LOADING, MASTERDOWN, TRYAGAIN) become
-// ShardUnreachable, anything else CommandFailed. Every other error ioredis raises is about the transport
+// ShardUnreachable, anything else CommandFailed. Every other error a client raises is about the transport
 // (refused, reset, closed, timed out, retries exhausted), so it becomes ShardUnreachable.
 import { AuthFailed, CommandFailed, ShardUnreachable, StorageError, WrongKeyType } from '../errors.js';
 

@@ -46,7 +46,7 @@ const SCAN_COUNT = 1000;
 
 type PipelineReply = [Error | null, unknown][];
 
-/** A zero-copy Buffer view of any Uint8Array (ioredis writes Buffers to the socket as they are). */
+/** A zero-copy Buffer view of any Uint8Array (the clients write large Buffers to the socket as they are). */
 export function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
@@ -135,7 +135,7 @@ export class RedisStore implements Store {
   }
 
   /**
-   * GET of many keys on one shard, all issued at once on the shard's connection: ioredis writes them back
+   * GET of many keys on one shard, all issued at once on the shard's connection: the client writes them back
    * to back without waiting for replies, so they travel as one pipeline, and each reply is parsed on its
    * own (large values are never gathered into one giant MGET reply). The same code serves cluster nodes,
    * where MGET across slots is refused.

@@ -5,13 +5,16 @@
 // the layout `redis-cli --cluster create` gives N masters: shard i owns slots [⌊16384·i/N⌋, ⌊16384·(i+1)/N⌋).
 // All keys of one task share a tag, so a script never spans shards. Standalone servers accept multi-key
 // commands across slots, so DEL carries one command per shard.
-import { BatchingTarget } from './batching.js';
-import { Redis } from 'ioredis';
+//
+// Each shard has one command connection (RespConnection: a lean RESP2 client that batches the commands of
+// one event-loop turn into one write) shared by every caller, and a small pool of blocking connections for
+// XREAD BLOCK, made on demand, without a command timeout (the store bounds the blocking wait itself).
 import { ShardUnreachable } from '../errors.js';
 import { slotOf } from '../keys.js';
 import { resolveRedisOptions, type RedisStoreOptions, type ResolvedRedisStoreOptions } from '../options.js';
 import { RedisStore } from './redis-store.js';
 import { toStorageError } from './errors.js';
+import { RespConnection, type RespConnectionOptions } from './resp.js';
 import type { BlockingLease, CommandTarget, ShardGroup, Topology } from './topology.js';
 
 export const SLOT_COUNT = 16384;
@@ -31,12 +34,12 @@ export interface ShardAddress {
 interface Shard {
   readonly index: number;
   readonly name: string;
-  readonly client: Redis;
-  readonly target: CommandTarget;
-  readonly idleBlocking: Redis[];
+  readonly connection: RespConnection;
+  /** Options of the shard's blocking connections: the command connection's, without a command timeout. */
+  readonly blockingOptions: RespConnectionOptions;
+  readonly idleBlocking: RespConnection[];
   /** Every blocking connection, idle or in use, so close() can end them all. */
-  readonly allBlocking: Set<Redis>;
-  lastError: Error | undefined;
+  readonly allBlocking: Set<RespConnection>;
 }
 
 /** Owner shard of every slot: contiguous, even ranges. */
@@ -60,33 +63,26 @@ class ShardsTopology implements Topology {
     this.#slotOwner = slotRanges(addresses.length);
     this.shards = addresses.map((address, index) => {
       const tls = address.tls || options.tls !== undefined ? { ...options.tls } : undefined;
-      const client = new Redis({
+      const connectionOptions: RespConnectionOptions = {
         host: address.host,
         port: address.port,
         username: options.username ?? address.username,
         password: options.password ?? address.password,
         db: address.db ?? 0,
-        ...(tls ? { tls } : {}),
-        connectTimeout: options.connectTimeoutMs,
-        commandTimeout: options.commandTimeoutMs,
-        maxRetriesPerRequest: options.retriesPerCommand,
-        enableOfflineQueue: true,
-        lazyConnect: true,
-        // Reconnect forever with a short capped backoff: a shard that comes back serves again, and callers
-        // in the meantime fail after `commandTimeoutMs` / `retriesPerCommand` instead of hanging.
-        retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
-      });
+        tls,
+        connectTimeoutMs: options.connectTimeoutMs,
+        commandTimeoutMs: options.commandTimeoutMs,
+      };
+      // The connection reconnects forever with a short capped backoff: a shard that comes back serves
+      // again, and callers in the meantime fail promptly with ShardUnreachable instead of hanging.
       const shard: Shard = {
         index,
         name: `shard ${index} (${address.host}:${address.port})`,
-        client,
-        target: new BatchingTarget(client),
+        connection: new RespConnection(connectionOptions),
+        blockingOptions: { ...connectionOptions, commandTimeoutMs: undefined },
         idleBlocking: [],
         allBlocking: new Set(),
-        lastError: undefined,
       };
-      // ioredis emits connection errors as events; callers see them as typed errors on their commands.
-      client.on('error', (err: Error) => (shard.lastError = err));
       return shard;
     });
   }
@@ -97,7 +93,7 @@ class ShardsTopology implements Topology {
   }
 
   targetFor(key: string): CommandTarget {
-    return this.#shardOfKey(key).target;
+    return this.#shardOfKey(key).connection;
   }
 
   shardOf(key: string): string {
@@ -112,30 +108,27 @@ class ShardsTopology implements Topology {
       if (list) list.push(i);
       else byShard.set(shard, [i]);
     });
-    return [...byShard].map(([shard, indices]) => ({ target: shard.target, shard: shard.name, indices }));
+    return [...byShard].map(([shard, indices]) => ({ target: shard.connection, shard: shard.name, indices }));
   }
 
   async everyShard(): Promise<{ target: CommandTarget; shard: string }[]> {
-    return this.shards.map((s) => ({ target: s.target, shard: s.name }));
+    return this.shards.map((s) => ({ target: s.connection, shard: s.name }));
   }
 
   async acquireBlocking(key: string): Promise<BlockingLease> {
     const shard = this.#shardOfKey(key);
-    let client = shard.idleBlocking.pop();
-    if (!client) {
-      client = shard.client.duplicate({ commandTimeout: undefined });
-      client.on('error', () => undefined);
-      shard.allBlocking.add(client);
+    let connection = shard.idleBlocking.pop();
+    if (!connection) {
+      connection = new RespConnection(shard.blockingOptions);
+      shard.allBlocking.add(connection);
     }
-    const leased = client;
+    const leased = connection;
     return {
-      target: leased as unknown as CommandTarget,
+      target: leased,
       release: (broken: boolean) => {
         if (broken) {
           shard.allBlocking.delete(leased);
-          // After close() the connection is gone already; a second disconnect() would arm ioredis'
-          // 2 s destroy timer on a socket that never closes again, keeping the process alive.
-          if (leased.status !== 'end' && leased.status !== 'close') leased.disconnect();
+          leased.close();
         } else shard.idleBlocking.push(leased);
       },
     };
@@ -145,7 +138,8 @@ class ShardsTopology implements Topology {
     await Promise.all(
       this.shards.map(async (shard) => {
         try {
-          await shard.client.call('PING');
+          await shard.connection.connect();
+          await shard.connection.call('PING');
         } catch (err) {
           throw toStorageError(err, 'PING', shard.name);
         }
@@ -156,9 +150,9 @@ class ShardsTopology implements Topology {
   async close(): Promise<void> {
     for (const shard of this.shards) {
       shard.idleBlocking.length = 0;
-      for (const client of shard.allBlocking) client.disconnect();
+      for (const connection of shard.allBlocking) connection.close();
       shard.allBlocking.clear();
-      shard.client.disconnect();
+      shard.connection.close();
     }
   }
 }

@@ -1,18 +1,31 @@
 // What the Redis store needs to know about where keys live. RedisShards (client-side routing over
 // standalone servers) and RedisCluster (ioredis Cluster) each provide one; redis-store.ts implements the
 // Store interface once on top of it.
-import type { ChainableCommander } from 'ioredis';
 
 /** Argument of a raw Redis command. */
 export type CommandArg = string | number | Buffer;
 
-/** The subset of an ioredis client (standalone or cluster) the store uses: raw commands and pipelines. */
+/**
+ * Commands sent together by `exec`, which gives each command's [error, reply] in order: a command the server
+ * refuses has its error in its slot; a transport failure rejects the whole exec. ioredis pipelines (used by
+ * RedisCluster) have this shape as they are.
+ */
+export interface CommandPipeline {
+  call(command: string, ...args: CommandArg[]): CommandPipeline;
+  callBuffer(command: string, ...args: CommandArg[]): CommandPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/**
+ * What the store needs of a connection: raw commands and pipelines. Provided by RespConnection (one
+ * standalone server) and by an ioredis Cluster.
+ */
 export interface CommandTarget {
   call(command: string, ...args: CommandArg[]): Promise<unknown>;
-  /** The same with the arguments as one array (ioredis flattens it; saves a spread on hot paths). */
+  /** The same with the arguments as one array (saves a spread on hot paths). */
   call(command: string, args: CommandArg[]): Promise<unknown>;
   callBuffer(command: string, ...args: CommandArg[]): Promise<unknown>;
-  pipeline(): ChainableCommander;
+  pipeline(): CommandPipeline;
 }
 
 /** Keys that live on one shard (one standalone server, or the slots one cluster node serves). */

@@ -61,12 +61,15 @@ export interface StartRedisOptions {
   readonly cluster?: boolean;
   /** Extra redis-server arguments, e.g. ['--requirepass', 'secret']. */
   readonly extraArgs?: readonly string[];
+  /** Listen on this port instead of a free one (e.g. to restart a server where it was). */
+  readonly port?: number;
   /** Serve TLS only (plain port off), with these PEM files. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 async function startOnce(opts: StartRedisOptions): Promise<RedisProcess> {
-  const port = await freePort();
+  if (opts.port === FORBIDDEN_PORT) throw new Error(`port ${FORBIDDEN_PORT} is never used by tests`);
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'wk-redis-'));
   const listen = opts.tls
     ? ['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no']
