@@ -101,6 +101,30 @@ describe('the local pool', () => {
   });
 });
 
+describe('the local pool, rebalancing', () => {
+  it('hands invocations a busy thread has not started to a thread with an idle slot', async () => {
+    // 2 threads × 1 executor, prefetch 8: each thread is sent 9 leaves. The thread that got `long` has
+    // 8 short sleeps queued behind it; the other runs its 9 and then takes those 8 over.
+    const small = await connect({ workers: 2, executorsPerWorker: 1, executorOptions: fast });
+    try {
+      const b = new GraphBuilder();
+      const long = b.task('long', 'sleep', 1500, 1);
+      const short = Array.from({ length: 17 }, (_, i) => b.task(`s${i}`, 'sleep', 20, 1));
+      b.task('total', 'add', long, ...short);
+      const { outputs, report } = await small.run(b.build());
+      expect(outputs.get('total')).toBe(18);
+      const hostOf = new Map<string, string>();
+      for (const span of report.spans)
+        if (span.kind === 'compute') hostOf.set(report.keys[span.task]!, span.executor);
+      const busy = hostOf.get('long');
+      const hosts = short.map((_, i) => hostOf.get(`s${i}`));
+      expect(hosts.every((h) => h !== undefined && h !== busy)).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('the end of a job', () => {
   /*   bad (fails at once)      slow (sleep 1000) ── both finals */
   it("deletes a failed job's keys only once its still-running executors have ended", async () => {

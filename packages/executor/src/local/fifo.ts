@@ -17,6 +17,17 @@ export class Fifo<T> {
     return this.size;
   }
 
+  /** Removes and returns the newest item, or undefined when empty. */
+  pop(): T | undefined {
+    if (this.#head === this.#items.length) return undefined;
+    const item = this.#items.pop();
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    }
+    return item;
+  }
+
   /** Removes and returns the oldest item, or undefined when empty. */
   shift(): T | undefined {
     if (this.#head === this.#items.length) return undefined;

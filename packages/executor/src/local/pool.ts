@@ -5,7 +5,9 @@
  * while every thread is full: a thread is sent no more than its executor slots plus a small prefetch
  * allowance (credits it returns as slots free up), so a burst of invocations goes to whichever thread
  * frees slots first instead of being split up front. Invocations routed to one thread in one turn of the
- * event loop travel in one message.
+ * event loop travel in one message. When the pool's queue is empty and a thread has idle slots while
+ * another still holds prefetched invocations it has not started, the pool takes those back and hands them
+ * to the idle thread: at the end of a job, work does not wait behind a busy thread while another idles.
  *
  * The pool can emulate Lambda for experiments: invocation latency, duplicate delivery (a fraction of
  * invocations delivered twice, the copy up to `duplicateDelayMs` late). Crashes are injected inside the
@@ -68,6 +70,8 @@ interface Thread {
   stopping: Map<string, (() => void)[]>;
   /** The thread has exited: it runs nothing, so it answers every stop at once. */
   exited: boolean;
+  /** A `return` request is on its way to this thread. */
+  returning: boolean;
 }
 
 export class LocalPool implements Invoker {
@@ -84,6 +88,8 @@ export class LocalPool implements Invoker {
   readonly #random: () => number;
   /** Invocations waiting for a thread with credits. */
   readonly #queue = new Fifo<Uint8Array>();
+  /** Invocations a thread may hold beyond its executor slots, not started yet. */
+  readonly #prefetch: number;
   #closed = false;
 
   private constructor(opts: LocalPoolOptions) {
@@ -103,6 +109,7 @@ export class LocalPool implements Invoker {
       throw new RangeError('duplicateRate must be in [0, 1]');
     }
     this.#random = mulberry32(this.#opts.seed);
+    this.#prefetch = Math.max(8, Math.ceil(this.#opts.executorsPerWorker / 4));
   }
 
   static async start(options: LocalPoolOptions): Promise<LocalPool> {
@@ -208,6 +215,26 @@ export class LocalPool implements Invoker {
     }
   }
 
+  /**
+   * With the pool's queue empty: asks threads that hold invocations they have not started to hand back as
+   * many as the other threads have idle slots. From the credits: a thread with credits above the prefetch
+   * allowance has that many idle slots; one with fewer holds that many unstarted invocations (a thread
+   * queues work only while every slot is busy).
+   */
+  #rebalance(): void {
+    const idle = (t: Thread): number => (t.exited ? 0 : Math.max(0, t.credits - this.#prefetch));
+    let idleSlots = 0;
+    for (const t of this.#threads) idleSlots += idle(t);
+    if (idleSlots === 0) return;
+    for (const t of this.#threads) {
+      const unstarted = this.#prefetch - t.credits;
+      const room = idleSlots - idle(t);
+      if (unstarted <= 0 || room <= 0 || t.returning || t.exited) continue;
+      t.returning = true;
+      t.worker.postMessage({ type: 'return', max: Math.min(unstarted, room) } satisfies ToWorker);
+    }
+  }
+
   #spawn(index: number, options: LocalPoolOptions): Promise<void> {
     const init: WorkerInit = {
       workerIndex: index,
@@ -223,13 +250,13 @@ export class LocalPool implements Invoker {
       workerData: init,
       transferList: transfer,
     });
-    const prefetch = Math.max(8, Math.ceil(this.#opts.executorsPerWorker / 4));
     const thread: Thread = {
       worker,
-      credits: this.#opts.executorsPerWorker + prefetch,
+      credits: this.#opts.executorsPerWorker + this.#prefetch,
       outbox: [],
       stopping: new Map(),
       exited: false,
+      returning: false,
     };
     worker.once('exit', () => {
       thread.exited = true;
@@ -254,7 +281,14 @@ export class LocalPool implements Invoker {
             else if (ended.crashed) this.#stats.crashes++;
           }
           thread.credits += m.credits;
-          if (m.credits > 0) this.#drain();
+          if (m.credits > 0) {
+            this.#drain();
+            if (this.#queue.size === 0) this.#rebalance();
+          }
+        } else if (m.type === 'returned') {
+          thread.returning = false;
+          thread.credits += m.payloads.length;
+          for (const payload of m.payloads) this.#deliver(payload);
         } else if (m.type === 'stopped') {
           answerStop(thread, m.job);
         } else if (m.type === 'closed') {

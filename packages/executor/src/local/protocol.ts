@@ -20,6 +20,8 @@ export type ToWorker =
   | { type: 'invoke'; payloads: Uint8Array[] }
   /** The job is over (cancelled, failed, ended): drop its invocations, write nothing more for it. */
   | { type: 'stop'; job: string }
+  /** Hand back up to `max` invocations that have not started (the pool gives them to an idle thread). */
+  | { type: 'return'; max: number }
   | { type: 'close' };
 
 /** The end of one invocation: whether the executor died at a crash point, or how it failed. */
@@ -36,4 +38,6 @@ export type FromWorker =
   | { type: 'batch'; invokes: Uint8Array[]; ended: Ended[]; credits: number }
   /** Answers `stop`: no executor of the job runs in this thread any more, so none will write for it. */
   | { type: 'stopped'; job: string }
+  /** Answers `return`: invocations taken back from the thread's queue, never started. */
+  | { type: 'returned'; payloads: Uint8Array[] }
   | { type: 'closed' };

@@ -142,6 +142,11 @@ port.on('message', (m: ToWorker) => {
     // Executors of the job stop before their next write; answer when the last has ended.
     if (active.has(m.job)) answering.add(m.job);
     else post({ type: 'stopped', job: m.job });
+  } else if (m.type === 'return') {
+    // The newest are handed back: they would have started last here.
+    const payloads: Uint8Array[] = [];
+    while (payloads.length < m.max && waiting.size > 0) payloads.push(waiting.pop()!);
+    post({ type: 'returned', payloads });
   } else if (m.type === 'close') {
     void store.close().finally(() => {
       post({ type: 'closed' });
