@@ -7,7 +7,9 @@
 //     level adds literals (what `treeReduction` builds). Local backend, 2 worker threads, with the
 //     embedded memory store and with 3 Redis shards. Each figure is the median of RUNS calls of
 //     `client.run()` after WARMUP calls, timed around the call (validate, plan, store plan, invoke leaves,
-//     wait for the final, delete the job's keys). Beside them: Dask's figures quoted in issue 5 for this
+//     wait for the final). The client deletes a job's keys in the background once the call has returned;
+//     every timed call starts after the previous job's keys are gone (`client.settled()`), so no job
+//     shares the machine with its predecessor's clean-up. Beside them: Dask's figures quoted in issue 5 for this
 //     machine, and Dask measured live in the same run by bench/dask_tree_reduction.py when /usr/bin/python3
 //     has dask and distributed, in both Wukong's shape and with each literal its own task (2,047 tasks).
 //
@@ -16,7 +18,8 @@
 //     shards). Graph: 10,000 independent leaves `s<i> = sleep(100, 1)`, summed by 100 `add` tasks of 100
 //     inputs each and one final `add` of those 100 (10,101 tasks; the answer is 10,000). The sleeps
 //     dominate: the 101 adds are a few ms of work. Ideal makespan = 10,000 × 0.1 s / N; efficiency =
-//     ideal / measured wall of `client.run()`, for the best and the median run. Each client first runs
+//     ideal / measured wall of `client.run()`, for the best and the median run (each started after the
+//     previous job's keys are deleted, as in (a)). Each client first runs
 //     BENCH_SCALING_WARMUP jobs of the same graph with 0 ms sleeps (warm code, as a long-lived client and
 //     warm Lambda containers have); then N = 10 runs once (100 s), N = 100 three times, N = 1,000 five.
 //
@@ -82,6 +85,7 @@ async function benchTree(name: string, options: ConnectOptions): Promise<TreeFig
     const wallMs: number[] = [];
     const cpuMs: number[] = [];
     for (let run = 0; run < WARMUP + RUNS; run++) {
+      await client.settled();
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const { outputs, report } = await client.run(graph);
@@ -159,6 +163,7 @@ async function benchScaling(url: string): Promise<ScalingFigures[]> {
       const repeats = idealS > 20 ? 1 : idealS > 2 ? 3 : 5;
       const wallS: number[] = [];
       for (let r = 0; r < repeats; r++) {
+        await client.settled();
         const t0 = performance.now();
         const { outputs } = await client.run(graph, { deadlineMs: Math.max(60_000, idealS * 3_000) });
         wallS.push((performance.now() - t0) / 1000);
