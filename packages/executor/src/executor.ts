@@ -156,7 +156,7 @@ export async function runInvocation(
     deps.plans.forget(payload.job);
     return { job: payload.job, counters: emptyCounters(), dropped: 'job-ended' };
   }
-  const plan = await deps.plans.get(payload.job, payload.plan);
+  const plan = deps.plans.loaded(payload.job) ?? (await deps.plans.get(payload.job, payload.plan));
   const invocation = new Invocation(payload, plan, deps);
   return invocation.run();
 }
@@ -234,7 +234,7 @@ class Invocation {
         await this.#process(this.#queue.pop()!);
         if (this.#holds.length > 0) await this.#checkHolds();
       }
-      await Promise.all(this.#background);
+      if (this.#background.length > 0) await Promise.all(this.#background);
     } catch (e) {
       if (e instanceof JobStopped) summary.dropped = 'job-stopped';
       else if (e instanceof InjectedCrashError)
@@ -242,8 +242,11 @@ class Invocation {
       else throw e;
     } finally {
       clearInterval(this.#renewTimer);
-      await Promise.allSettled(this.#background);
-      await this.#progress.invocationEnded();
+      // (Each await costs an allocation and a turn of the microtask queue: skipped when there is nothing
+      // to wait for, the common case of an invocation that ran one cheap task.)
+      if (this.#background.length > 0) await Promise.allSettled(this.#background);
+      const flushed = this.#progress.invocationEnded();
+      if (flushed !== undefined) await flushed;
     }
     return summary;
   }
@@ -333,12 +336,14 @@ class Invocation {
       const op = this.#deps.ops.resolve(info.op, info.key, args.length);
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below needs this invocation
       const self = this;
-      const value = await op.run(args, {
+      const out = op.run(args, {
         task: info.key,
         get signal() {
           return self.#signal();
         },
       });
+      // Most ops return their value directly: no await (and no turn of the microtask queue) for those.
+      const value = isPromiseLike(out) ? await out : out;
       return { ok: true, value, t0, t1: this.#now() };
     } catch (error) {
       return { ok: false, error, t0, t1: this.#now() };
@@ -448,7 +453,8 @@ class Invocation {
       return;
     }
 
-    const children = await this.#tasks(info.dependents);
+    const rows = this.#tasks(info.dependents);
+    const children = Array.isArray(rows) ? rows : await rows;
     const bytes = here?.bytes ?? 0;
     const large = this.#opts.clustering && value !== undefined && bytes >= this.#opts.clusterThresholdBytes;
     const ready: PlanTask[] = [];
@@ -498,32 +504,35 @@ class Invocation {
     }
 
     if (ready.length > 0) await this.#dispatch(info, ready, large);
-    if (this.#holds.some((h) => h.parent === task)) return; // completes when its holds resolve
+    if (this.#holds.length > 0 && this.#holds.some((h) => h.parent === task)) return; // completes when its holds resolve
     this.#complete(task);
   }
 
   /**
    * Fan-in for several children: the first alone (the `mid-fanout` crash point sits after it), the rest in
-   * parallel. Returns the children this parent won.
+   * parallel. Returns the children this parent won. (Promise chains rather than async functions here and
+   * in #fanInOne: a fan-in runs for nearly every task, and each await costs an allocation and a turn of
+   * the microtask queue.)
    */
-  async #fanInAll(
+  #fanInAll(
     parent: PlanTask,
     children: PlanTask[],
     carry: Uint8Array | '',
     runsHere: boolean,
   ): Promise<(PlanTask | undefined)[]> {
     const leaseMs = runsHere ? this.#opts.leaseMs : undefined;
-    const first = await this.#fanInOne(parent, children[0]!, carry, leaseMs);
-    if (children.length === 1) return [first];
-    this.#faults.check('mid-fanout', parent.index, parent.key, this.#p.attempt);
-    const rest = await Promise.all(
-      children.slice(1).map((child) => this.#fanInOne(parent, child, carry, leaseMs)),
-    );
-    return [first, ...rest];
+    const first = this.#fanInOne(parent, children[0]!, carry, leaseMs);
+    if (children.length === 1) return first.then((won) => [won]);
+    return first.then((won) => {
+      this.#faults.check('mid-fanout', parent.index, parent.key, this.#p.attempt);
+      return Promise.all(
+        children.slice(1).map((child) => this.#fanInOne(parent, child, carry, leaseMs)),
+      ).then((rest) => [won, ...rest]);
+    });
   }
 
-  /** Fan-in of one child; returns the child when this parent won it (it runs here next). */
-  async #fanInOne(
+  /** Fan-in of one child; resolves with the child when this parent won it (it runs here next). */
+  #fanInOne(
     parent: PlanTask,
     child: PlanTask,
     carry: Uint8Array | '',
@@ -531,26 +540,24 @@ class Invocation {
   ): Promise<PlanTask | undefined> {
     this.#ensureRunning();
     const position = child.deps.indexOf(parent.index);
-    const { outcome, carried, begin } = await this.#records.fanIn(
-      child.index,
-      position,
-      child.inDegree,
-      carry,
-      leaseMs,
-    );
-    if (carry !== '') this.#count('bytesStored', carry.byteLength);
-    if (outcome === 'won') {
-      if (begin === 'skip') {
-        // A duplicate of this parent won again, but the child runs elsewhere or is done.
-        this.#count('duplicatesDropped');
+    return this.#records
+      .fanIn(child.index, position, child.inDegree, carry, leaseMs)
+      .then(({ outcome, carried, begin }): PlanTask | undefined | Promise<undefined> => {
+        if (carry !== '') this.#count('bytesStored', carry.byteLength);
+        if (outcome === 'won') {
+          if (begin === 'skip') {
+            // A duplicate of this parent won again, but the child runs elsewhere or is done.
+            this.#count('duplicatesDropped');
+            return undefined;
+          }
+          if (begin !== undefined) this.#begun.set(child.index, begin);
+          this.#absorb(child, carried);
+          return child;
+        }
+        if (outcome === 'wake-holder')
+          return this.#emit({ type: 'wake', task: child.index }).then(() => undefined);
         return undefined;
-      }
-      if (begin !== undefined) this.#begun.set(child.index, begin);
-      this.#absorb(child, carried);
-      return child;
-    }
-    if (outcome === 'wake-holder') await this.#emit({ type: 'wake', task: child.index });
-    return undefined;
+      });
   }
 
   /** Become one ready child, run others here when the output is large, invoke the rest. */
@@ -683,6 +690,12 @@ class Invocation {
   /** Drops cached values that no task still queued or held here can need. */
   #evict(): void {
     if (this.#local.size === 0) return;
+    if (this.#queue.length === 0 && this.#holds.length === 0) {
+      // Nothing queued or held here: no cached value can be needed (the common end of an invocation).
+      this.#local.clear();
+      this.#rows.clear();
+      return;
+    }
     const needed = new Set<number>();
     for (const h of this.#holds) needed.add(h.parent);
     // Queued tasks need their own values (recomputed inputs) and their parents' outputs.
@@ -692,8 +705,9 @@ class Invocation {
       needed.add(t);
       for (const d of row.deps) needed.add(d);
     }
-    for (const t of [...this.#local.keys()]) if (!needed.has(t)) this.#local.delete(t);
-    for (const t of [...this.#rows.keys()]) if (!needed.has(t)) this.#rows.delete(t);
+    // Deleting the entry just visited is safe while iterating a Map.
+    for (const t of this.#local.keys()) if (!needed.has(t)) this.#local.delete(t);
+    for (const t of this.#rows.keys()) if (!needed.has(t)) this.#rows.delete(t);
   }
 
   // ─── delayed I/O ───────────────────────────────────────────────────────────────────────────────────
@@ -771,4 +785,8 @@ class Invocation {
       [...this.#leased].map((t) => this.#records.renew(t, this.#opts.leaseMs).catch(() => false)),
     );
   }
+}
+
+function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

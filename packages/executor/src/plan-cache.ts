@@ -9,6 +9,10 @@ import type { InlinePlan } from './payload.js';
 
 export class PlanCache {
   readonly #readers = new Map<string, Promise<PlanReader>>();
+  /** Readers whose plan has arrived: an executor starting on a warm host takes one without waiting. */
+  readonly #loaded = new Map<string, PlanReader>();
+  /** The job asked for last: asking again needs no recency update. */
+  #latest = '';
 
   constructor(
     private readonly store: Store,
@@ -16,23 +20,49 @@ export class PlanCache {
     private readonly maxJobs = 16,
   ) {}
 
+  /** The job's plan reader when its plan is here already, else undefined (then use `get`). */
+  loaded(job: string): PlanReader | undefined {
+    const reader = this.#loaded.get(job);
+    if (reader !== undefined) this.#touch(job);
+    return reader;
+  }
+
   get(job: string, inline?: InlinePlan): Promise<PlanReader> {
     let reader = this.#readers.get(job);
     if (reader !== undefined) {
-      // Refresh recency.
-      this.#readers.delete(job);
-      this.#readers.set(job, reader);
+      this.#touch(job);
       return reader;
     }
-    reader = inline ? Promise.resolve(this.#fromInline(inline)) : this.#fromStore(job);
-    reader.catch(() => this.#readers.delete(job));
-    this.#readers.set(job, reader);
-    while (this.#readers.size > this.maxJobs) this.#readers.delete(this.#readers.keys().next().value!);
+    const pending = inline ? Promise.resolve(this.#fromInline(inline)) : this.#fromStore(job);
+    reader = pending;
+    pending.then(
+      (r) => {
+        if (this.#readers.get(job) === pending) this.#loaded.set(job, r);
+      },
+      () => {
+        if (this.#readers.get(job) === pending) this.forget(job);
+      },
+    );
+    this.#readers.set(job, pending);
+    this.#latest = job;
+    while (this.#readers.size > this.maxJobs) this.forget(this.#readers.keys().next().value!);
     return reader;
   }
 
   forget(job: string): void {
     this.#readers.delete(job);
+    this.#loaded.delete(job);
+    if (this.#latest === job) this.#latest = '';
+  }
+
+  /** Marks the job most recently used (the least recently used is evicted first). */
+  #touch(job: string): void {
+    if (job === this.#latest) return;
+    const reader = this.#readers.get(job);
+    if (reader === undefined) return;
+    this.#readers.delete(job);
+    this.#readers.set(job, reader);
+    this.#latest = job;
   }
 
   #fromInline(inline: InlinePlan): PlanReader {

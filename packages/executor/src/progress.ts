@@ -60,10 +60,13 @@ export class ProgressSink {
     this.#ttlMs.set(job, keyTtlMs);
   }
 
-  /** The last running executor of the host ended: send everything now. */
-  invocationEnded(): Promise<void> {
+  /**
+   * An executor of the host ended. The last one to end sends everything now: the flush to wait for, or
+   * undefined when other executors still run (nothing to wait for).
+   */
+  invocationEnded(): Promise<void> | undefined {
     this.#active--;
-    return this.#active === 0 ? this.flush() : Promise.resolve();
+    return this.#active === 0 ? this.flush() : undefined;
   }
 
   /** Appends one progress event per job with pending data. Flushes run one after another. */
