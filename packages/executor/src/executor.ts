@@ -285,7 +285,9 @@ class Invocation {
     // The lease and the inputs are independent reads: ask for both at once. Inputs fetched for a task
     // that turns out to be leased elsewhere or finished are dropped.
     const computedHere = this.#local.has(task); // recomputed from lineage for a consumer
-    const fetching = computedHere ? undefined : this.#fetch(info);
+    // Fetched at once when every input is here (the usual case), else a promise of the storage reads.
+    const fetched = computedHere ? undefined : this.#fetch(info);
+    const fetching = isPromiseLike(fetched) ? fetched : undefined;
     fetching?.catch(() => undefined);
     const begun = this.#begun.get(task);
     this.#begun.delete(task);
@@ -293,9 +295,13 @@ class Invocation {
     // while the lease request is in flight (its result is committed, or dropped, once the lease
     // answers). Not when an input must be recomputed from lineage: that stores what it recomputes.
     let speculation: Promise<Ran | undefined> | undefined;
-    if (begun === undefined && fetching !== undefined && this.#opts.speculate) {
-      speculation = fetching.then((f) => (f.missing.length === 0 ? this.#run(info, f.values) : undefined));
-      speculation.catch(() => undefined);
+    if (begun === undefined && fetched !== undefined && this.#opts.speculate) {
+      if (fetching === undefined) {
+        speculation = this.#run(info, (fetched as Fetched).values); // #run never rejects
+      } else {
+        speculation = fetching.then((f) => (f.missing.length === 0 ? this.#run(info, f.values) : undefined));
+        speculation.catch(() => undefined);
+      }
     }
     const begin = begun ?? (await this.#records.begin(task, this.#opts.leaseMs));
     if (begin === 'skip') {
@@ -306,10 +312,10 @@ class Invocation {
     this.#leased.add(task);
     let value: Value | undefined;
     try {
-      if (begin === 'compute' && fetching !== undefined) {
+      if (begin === 'compute' && fetched !== undefined) {
         this.#faults.check('before-compute', task, info.key, this.#p.attempt);
         const ran = await speculation;
-        value = ran !== undefined ? this.#commit(info, ran) : await this.#compute(info, await fetching);
+        value = ran !== undefined ? this.#commit(info, ran) : await this.#compute(info, await fetched);
         this.#faults.check('after-compute', task, info.key, this.#p.attempt);
       } else if (begin === 'compute') {
         value = this.#local.get(task)!.value;
@@ -362,19 +368,27 @@ class Invocation {
     return value;
   }
 
-  /** Inputs of a task: the local cache first, then storage in one multi-get. */
-  async #fetch(info: PlanTask): Promise<Fetched> {
+  /**
+   * Inputs of a task: the local cache first, then storage in one multi-get. Returned directly, without a
+   * promise, when every input is here.
+   */
+  #fetch(info: PlanTask): Fetched | Promise<Fetched> {
     const values = new Map<number, Value>();
-    const wanted: number[] = [];
+    let wanted: number[] | undefined;
     for (const d of info.deps) {
       const here = this.#local.get(d);
       if (here !== undefined) {
         values.set(d, here.value);
         if (!here.persisted) this.#count('bytesKeptLocal', here.bytes);
-      } else wanted.push(d);
+      } else (wanted ??= []).push(d);
     }
+    if (wanted === undefined) return { values, missing: [] };
+    return this.#fetchStored(info, values, wanted);
+  }
+
+  /** The inputs not here: from storage, then from the task's fan-in record (carried inputs). */
+  async #fetchStored(info: PlanTask, values: Map<number, Value>, wanted: number[]): Promise<Fetched> {
     const missing: number[] = [];
-    if (wanted.length === 0) return { values, missing };
     const t0 = this.#now();
     const frames = await this.#records.loadOutputs(wanted);
     let bytes = 0;
