@@ -34,7 +34,7 @@ import { deadlineSignal } from './deadline.js';
 import { InjectedCrashError } from './errors.js';
 import { emptyCounters, encodeEvent, type ExecutorCounters, type JobEvent, type SpanKind } from './events.js';
 import { FaultInjector } from './faults.js';
-import type { OpRegistry } from './ops/registry.js';
+import type { OpContext, OpRegistry } from './ops/registry.js';
 import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.js';
 import { PAYLOAD_VERSION, PayloadEncoder, type InvocationPayload } from './payload.js';
 import type { PlanCache } from './plan-cache.js';
@@ -106,6 +106,18 @@ interface Fetched {
   values: Map<number, Value>;
   /** Inputs found nowhere: recomputed from lineage if the task is to run. */
   missing: number[];
+}
+
+/** What an op is told about its run; the deadline signal is made only when an op asks for it. */
+class RunContext implements OpContext {
+  constructor(
+    readonly task: string,
+    private readonly signalOf: () => AbortSignal,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.signalOf();
+  }
 }
 
 /** Thrown inside an invocation whose job the backend stopped; ends it quietly. */
@@ -272,6 +284,9 @@ class Invocation {
     return this.#abortSignal;
   }
 
+  /** The deadline signal, for the ops' contexts (asked for only by ops that can be aborted). */
+  readonly #signalOf = (): AbortSignal => this.#signal();
+
   #count(name: keyof ExecutorCounters, n = 1): void {
     this.#counters[name] += n;
     this.#progress.count(this.#p.job, name, n);
@@ -340,14 +355,7 @@ class Invocation {
     try {
       const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
       const op = this.#deps.ops.resolve(info.op, info.key, args.length);
-      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below needs this invocation
-      const self = this;
-      const out = op.run(args, {
-        task: info.key,
-        get signal() {
-          return self.#signal();
-        },
-      });
+      const out = op.run(args, new RunContext(info.key, this.#signalOf));
       // Most ops return their value directly: no await (and no turn of the microtask queue) for those.
       const value = isPromiseLike(out) ? await out : out;
       return { ok: true, value, t0, t1: this.#now() };
@@ -517,7 +525,10 @@ class Invocation {
       this.#span(task, 'fanin', t0, carry ? frame.length * fanInNow.length : 0);
     }
 
-    if (ready.length > 0) await this.#dispatch(info, ready, large);
+    if (ready.length > 0) {
+      const invoking = this.#dispatch(info, ready, large);
+      if (invoking !== undefined) await invoking;
+    }
     if (this.#holds.length > 0 && this.#holds.some((h) => h.parent === task)) return; // completes when its holds resolve
     this.#complete(task);
   }
@@ -575,20 +586,28 @@ class Invocation {
   }
 
   /** Become one ready child, run others here when the output is large, invoke the rest. */
-  async #dispatch(info: PlanTask, ready: PlanTask[], large: boolean): Promise<void> {
-    const localBytes = (c: PlanTask): number => {
-      let n = 0;
-      for (const d of c.deps) n += this.#local.get(d)?.bytes ?? 0;
-      return n;
-    };
-    ready.sort((a, b) => localBytes(b) - localBytes(a) || b.priority - a.priority || a.index - b.index);
-    const [become, ...rest] = ready;
-    const runHere = large ? ready : [become!];
-    const invokeList = large ? [] : rest;
+  /**
+   * Queues the children that run here (`become` next) and invokes the rest. Returns the invocations'
+   * promise, or undefined when there is nothing to invoke (the usual case: one ready child).
+   */
+  #dispatch(info: PlanTask, ready: PlanTask[], large: boolean): Promise<void> | undefined {
+    if (ready.length > 1) {
+      const localBytes = (c: PlanTask): number => {
+        let n = 0;
+        for (const d of c.deps) n += this.#local.get(d)?.bytes ?? 0;
+        return n;
+      };
+      ready.sort((a, b) => localBytes(b) - localBytes(a) || b.priority - a.priority || a.index - b.index);
+    }
+    const runHere = large || ready.length === 1 ? ready : [ready[0]!];
     for (const c of runHere) this.#rows.set(c.index, c);
     // The stack runs the last pushed first: push in reverse so `become` runs next.
     for (let i = runHere.length - 1; i >= 0; i--) this.#queue.push(runHere[i]!.index);
-    if (invokeList.length === 0) return;
+    if (runHere === ready) return undefined;
+    return this.#invokeAll(info, ready.slice(1));
+  }
+
+  async #invokeAll(info: PlanTask, invokeList: PlanTask[]): Promise<void> {
     const t0 = this.#now();
     const [head, ...tail] = invokeList;
     await this.#invoke(head!);

@@ -14,6 +14,7 @@
 import { keys, type CarriedInput, type Store } from '@wukong/storage';
 
 export const DONE_MARK = 'done';
+const NONE_CARRIED: readonly CarriedInput[] = Object.freeze([]);
 const DONE_MARK_BYTES = new TextEncoder().encode(DONE_MARK);
 
 export type BeginResult =
@@ -110,11 +111,11 @@ export class TaskRecords {
       k.push(keys.lease(this.job, child), keys.out(this.job, child));
       args.push(this.owner, leaseMs, DONE_MARK);
     }
-    return this.store.runScript('fanIn', k, args).then((r) => ({
-      outcome: r.code === 1 ? 'won' : r.wakeHolder ? 'wake-holder' : 'pending',
-      carried: r.carried ?? [],
-      ...(r.lease === undefined ? {} : { begin: beginResult(r.lease) }),
-    }));
+    return this.store.runScript('fanIn', k, args).then((r) => {
+      const outcome: FanInResult = r.code === 1 ? 'won' : r.wakeHolder ? 'wake-holder' : 'pending';
+      const carried = r.carried ?? NONE_CARRIED;
+      return r.lease === undefined ? { outcome, carried } : { outcome, carried, begin: beginResult(r.lease) };
+    });
   }
 
   async hold(
