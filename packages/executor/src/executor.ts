@@ -723,12 +723,8 @@ class Invocation {
   /** Drops cached values that no task still queued or held here can need. */
   #evict(): void {
     if (this.#local.size === 0) return;
-    if (this.#queue.length === 0 && this.#holds.length === 0) {
-      // Nothing queued or held here: no cached value can be needed (the common end of an invocation).
-      this.#local.clear();
-      this.#rows.clear();
-      return;
-    }
+    // Nothing queued or held: the invocation ends now, and its caches with it (the common case).
+    if (this.#queue.length === 0 && this.#holds.length === 0) return;
     const needed = new Set<number>();
     for (const h of this.#holds) needed.add(h.parent);
     // Queued tasks need their own values (recomputed inputs) and their parents' outputs.
