@@ -82,19 +82,28 @@ export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uin
   return frame;
 }
 
+/** Scratch for writing a float 64 big-endian without a DataView. */
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /**
  * The frame of a plain number, the commonest small output, written directly: its header is the msgpack
  * float 64 (0xcb and the big-endian double), which any msgpack decoder reads back as the same number.
+ * Unshared, it is a small typed array V8 keeps on its heap (no separate buffer allocation).
  */
 function numberFrame(value: number, shared: boolean): Uint8Array {
   const headerBytes = 9;
   const total = align8(PREFIX_BYTES + headerBytes);
-  const frame = new Uint8Array(shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, headerBytes, true);
-  view.setUint8(PREFIX_BYTES, 0xcb);
-  view.setFloat64(PREFIX_BYTES + 1, value, false);
+  const frame = shared ? new Uint8Array(new SharedArrayBuffer(total)) : new Uint8Array(total);
+  frame[0] = MAGIC & 0xff;
+  frame[1] = (MAGIC >>> 8) & 0xff;
+  frame[2] = (MAGIC >>> 16) & 0xff;
+  frame[3] = MAGIC >>> 24;
+  frame[4] = headerBytes;
+  frame[PREFIX_BYTES] = 0xcb;
+  f64[0] = value;
+  for (let i = 0; i < 8; i++) frame[PREFIX_BYTES + 1 + i] = f64Bytes[LITTLE_ENDIAN ? 7 - i : i]!;
   return frame;
 }
 
