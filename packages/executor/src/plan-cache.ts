@@ -28,13 +28,12 @@ export class PlanCache {
   }
 
   get(job: string, inline?: InlinePlan): Promise<PlanReader> {
-    let reader = this.#readers.get(job);
-    if (reader !== undefined) {
+    const known = this.#readers.get(job);
+    if (known !== undefined) {
       this.#touch(job);
-      return reader;
+      return known;
     }
     const pending = inline ? Promise.resolve(this.#fromInline(inline)) : this.#fromStore(job);
-    reader = pending;
     pending.then(
       (r) => {
         if (this.#readers.get(job) === pending) this.#loaded.set(job, r);
@@ -46,7 +45,7 @@ export class PlanCache {
     this.#readers.set(job, pending);
     this.#latest = job;
     while (this.#readers.size > this.maxJobs) this.forget(this.#readers.keys().next().value!);
-    return reader;
+    return pending;
   }
 
   forget(job: string): void {

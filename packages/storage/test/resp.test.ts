@@ -14,21 +14,14 @@ import {
 } from '../src/redis/resp.js';
 import type { CommandPipeline } from '../src/redis/topology.js';
 import { freePort, startRedis, stopRedis, type RedisProcess } from '../src/testing/index.js';
+import { settleWithin as settle } from './harness/settle.js';
 
 // ioredis pipelines (RedisCluster) must keep satisfying the pipeline interface the store uses.
 const _ioredisPipelineFits = (p: ChainableCommander): CommandPipeline => p;
 
-const HUNG = Symbol('hung');
-/** The settled value or error of `p`, or HUNG when it has not settled within `ms`. */
-async function settleWithin(p: Promise<unknown>, ms = 5000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise((resolve) => (timer = setTimeout(() => resolve(HUNG), ms)));
-  try {
-    return await Promise.race([p.catch((e: unknown) => e), hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Bound on how long any call here may take to settle. */
+const SETTLE_MS = 5000;
+const settleWithin = (p: Promise<unknown>, ms = SETTLE_MS): Promise<unknown> => settle(p, ms);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

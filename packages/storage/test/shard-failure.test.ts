@@ -20,22 +20,14 @@ import {
   stopRedis,
   type RedisProcess,
 } from '../src/testing/index.js';
+import { HUNG, settleWithin as settle } from './harness/settle.js';
 
 const COMMAND_TIMEOUT_MS = 1000;
 const TIMEOUT_OPTIONS = { commandTimeoutMs: COMMAND_TIMEOUT_MS, connectTimeoutMs: 500 };
 /** Generous bound that still proves "no hang": several times the configured timeout. */
 const SETTLE_BOUND_MS = COMMAND_TIMEOUT_MS * 4;
 
-const HUNG = Symbol('hung');
-async function settleWithin<T>(p: Promise<T>, ms = SETTLE_BOUND_MS): Promise<T | unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise((resolve) => (timer = setTimeout(() => resolve(HUNG), ms)));
-  try {
-    return await Promise.race([p.catch((e: unknown) => e), hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const settleWithin = <T>(p: Promise<T>): Promise<T | unknown> => settle(p, SETTLE_BOUND_MS);
 
 function expectUnreachable(result: unknown, port: number): void {
   expect(result).not.toBe(HUNG);
