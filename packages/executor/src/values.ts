@@ -30,6 +30,7 @@ import {
   type TypedArray,
 } from '@wukong/graph';
 import { BadPayloadError } from './errors.js';
+import { SHARE_MIN_BYTES } from '@wukong/storage';
 
 export type Value = Inline;
 
@@ -57,12 +58,15 @@ interface Body {
 const align8 = (n: number): number => (n + 7) & ~7;
 
 export interface EncodeValueOptions {
-  /** Allocate the frame in a SharedArrayBuffer so other worker threads can read it without a copy. */
+  /**
+   * Allocate the frame in a SharedArrayBuffer so other worker threads can read it without a copy, when it
+   * has at least SHARE_MIN_BYTES (@wukong/storage); a smaller frame is cheaper to copy than to share.
+   */
   shared?: boolean;
 }
 
 export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uint8Array {
-  if (typeof value === 'number') return numberFrame(value, options.shared === true);
+  if (typeof value === 'number') return numberFrame(value);
   const bodies: Body[] = [];
   const header = packMsg(describe(value, bodies));
   let offset = align8(PREFIX_BYTES + header.byteLength);
@@ -71,7 +75,8 @@ export function encodeValue(value: Value, options: EncodeValueOptions = {}): Uin
     offset = align8(offset + body.data.byteLength);
   }
   const total = offset;
-  const frame = new Uint8Array(options.shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
+  const shared = options.shared === true && total >= SHARE_MIN_BYTES;
+  const frame = new Uint8Array(shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
   const view = new DataView(frame.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, header.byteLength, true);
@@ -90,12 +95,11 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 /**
  * The frame of a plain number, the commonest small output, written directly: its header is the msgpack
  * float 64 (0xcb and the big-endian double), which any msgpack decoder reads back as the same number.
- * Unshared, it is a small typed array V8 keeps on its heap (no separate buffer allocation).
+ * It is never shared (far below SHARE_MIN_BYTES): a small typed array V8 keeps on its heap.
  */
-function numberFrame(value: number, shared: boolean): Uint8Array {
+function numberFrame(value: number): Uint8Array {
   const headerBytes = 9;
-  const total = align8(PREFIX_BYTES + headerBytes);
-  const frame = shared ? new Uint8Array(new SharedArrayBuffer(total)) : new Uint8Array(total);
+  const frame = new Uint8Array(align8(PREFIX_BYTES + headerBytes));
   frame[0] = MAGIC & 0xff;
   frame[1] = (MAGIC >>> 8) & 0xff;
   frame[2] = (MAGIC >>> 16) & 0xff;

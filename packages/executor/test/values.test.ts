@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NDArray } from '@wukong/graph';
+import { SHARE_MIN_BYTES } from '@wukong/storage';
 import { decodeValue, encodeValue, valueBytes, type Value } from '../src/values.js';
 
 describe('value frames', () => {
@@ -9,7 +10,7 @@ describe('value frames', () => {
     }
   });
 
-  it('round-trips every number exactly, in ordinary and in shared memory', () => {
+  it('round-trips every number exactly, in a small frame of its own even when sharing is asked for', () => {
     const numbers = [
       0,
       -0,
@@ -29,7 +30,8 @@ describe('value frames', () => {
     for (const shared of [false, true]) {
       for (const n of numbers) {
         const frame = encodeValue(n, { shared });
-        expect(frame.buffer instanceof SharedArrayBuffer).toBe(shared);
+        expect(frame.buffer instanceof SharedArrayBuffer).toBe(false);
+        expect(frame.byteLength).toBeLessThan(SHARE_MIN_BYTES);
         expect(Object.is(decodeValue(frame), n)).toBe(true);
       }
     }
@@ -72,14 +74,21 @@ describe('value frames', () => {
     expect(Array.from(copy)).toEqual([1, 2, 3]);
   });
 
-  it('allocates shared frames on request, and decoded views share that memory', () => {
-    const frame = encodeValue(
-      { dtype: 'f64', shape: [2], data: Float64Array.from([4, 5]) },
-      { shared: true },
-    );
+  it('allocates shared frames on request from SHARE_MIN_BYTES up, and decoded views share that memory', () => {
+    const elements = SHARE_MIN_BYTES / 8;
+    const data = Float64Array.from({ length: elements }, (_, i) => i / 3);
+    const frame = encodeValue({ dtype: 'f64', shape: [elements], data }, { shared: true });
     expect(frame.buffer).toBeInstanceOf(SharedArrayBuffer);
     const nd = decodeValue(frame) as NDArray;
     expect(nd.data.buffer).toBe(frame.buffer);
+    expect(Array.from(nd.data)).toEqual(Array.from(data));
+    // Below the threshold a copy is cheaper than a SharedArrayBuffer: the frame stays in ordinary memory.
+    const small = encodeValue(
+      { dtype: 'f64', shape: [2], data: Float64Array.from([4, 5]) },
+      { shared: true },
+    );
+    expect(small.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from((decodeValue(small) as NDArray).data)).toEqual([4, 5]);
   });
 
   it('rejects frames that are not value frames or overrun', () => {

@@ -1,10 +1,10 @@
-// The memory store across real worker threads: values written by one worker are read by another without
-// being copied (both threads see the same SharedArrayBuffer memory), blocking event reads wake on append
+// The memory store across real worker threads: large values written by one worker are read by another
+// without being copied (both threads see the same SharedArrayBuffer memory), small ones are copied, blocking event reads wake on append
 // from another thread, fan-in stays exactly-once across threads, and typed errors survive the port.
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FanInCode, MemoryStore, keys } from '../src/index.js';
+import { FanInCode, MemoryStore, SHARE_MIN_BYTES, keys } from '../src/index.js';
 
 const fixture = new URL('./fixtures/memory-worker.mjs', import.meta.url);
 
@@ -97,6 +97,22 @@ describe('MemoryStore across worker threads', () => {
     expect(((await store.getRequired(key)) as Uint8Array)[5]).toBe(0x42);
     const again = await writer.send('get', { key });
     expect(new Uint8Array(again.buffer as SharedArrayBuffer)[5]).toBe(0x42);
+  });
+
+  it('a value below SHARE_MIN_BYTES travels as a copy: neither its writer nor a reader can change it', async () => {
+    const key = keys.out('threads', 3);
+    const size = SHARE_MIN_BYTES - 1;
+    const written = await writer.send('set', { key, size, seed: 5, shared: true });
+    const read = await reader.send('get', { key });
+    expect(read.shared).toBe(false);
+    expect(read.length).toBe(size);
+    const stored = (await store.getRequired(key)) as Uint8Array;
+    expect(stored.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    const before = stored[7];
+    await reader.send('poke', { key, index: 7, byte: (before! + 1) & 0xff });
+    new Uint8Array(written.buffer as SharedArrayBuffer)[7] = (before! + 2) & 0xff;
+    expect(((await store.getRequired(key)) as Uint8Array)[7]).toBe(before);
+    expect((await reader.send('get', { key })).sum).toBe(read.sum);
   });
 
   it('a blocking event read in one worker wakes when another worker appends', async () => {

@@ -24,7 +24,7 @@
 //     warm Lambda containers have); then N = 10 runs once (100 s), N = 100 three times, N = 1,000 five.
 //
 // Environment: BENCH_RUNS (default 15), BENCH_WARMUP (default 10), BENCH_SCALING_N (default
-// "10,100,1000"), BENCH_SCALING_WARMUP (default 3), BENCH_SKIP_DASK=1.
+// "10,100,1000"; "none" skips the scaling experiment), BENCH_SCALING_WARMUP (default 3), BENCH_SKIP_DASK=1.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -48,7 +48,11 @@ const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
 const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 10));
 const WORKERS = 2;
 
-const SCALING_N = (process.env.BENCH_SCALING_N ?? '10,100,1000').split(',').map(Number);
+/** Empty or "none" skips the scaling experiment. */
+const SCALING_N = (process.env.BENCH_SCALING_N ?? '10,100,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n >= 2);
 /** Jobs of the sleep graph with 0 ms sleeps run on each scaling client before measuring. */
 const SCALING_WARMUP = Math.max(0, Number(process.env.BENCH_SCALING_WARMUP ?? 3));
 

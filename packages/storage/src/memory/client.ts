@@ -11,7 +11,7 @@ import type { TaskRef } from '../keys.js';
 import type { ScriptArg, ScriptName, ScriptResult } from '../scripts/registry.js';
 import type { AppendEventOptions, ReadEventsOptions, Store, StreamEvent } from '../store.js';
 import type { MemoryOp, MemoryReply, MemoryRequest } from './protocol.js';
-import { toSharedBytes } from './shared-bytes.js';
+import { toStoredBytes } from './shared-bytes.js';
 
 interface Pending {
   readonly resolve: (value: unknown) => void;
@@ -79,10 +79,10 @@ export class MemoryStoreClient implements Store {
     return this.#call('mget', [keys]);
   }
   setIfAbsent(key: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
-    return this.#call('setIfAbsent', [key, toSharedBytes(value), ttlMs]);
+    return this.#call('setIfAbsent', [key, toStoredBytes(value, false), ttlMs]);
   }
   set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    return this.#call('set', [key, toSharedBytes(value), ttlMs]);
+    return this.#call('set', [key, toStoredBytes(value, false), ttlMs]);
   }
   exists(key: string): Promise<boolean> {
     return this.#call('exists', [key]);
@@ -95,7 +95,7 @@ export class MemoryStoreClient implements Store {
     keys: readonly string[],
     args: readonly ScriptArg[],
   ): Promise<ScriptResult<N>> {
-    const shared = args.map((a) => (a instanceof Uint8Array ? toSharedBytes(a) : a));
+    const shared = args.map((a) => (a instanceof Uint8Array ? toStoredBytes(a, false) : a));
     return this.#call('runScript', [name, keys, shared]);
   }
   appendEvent(job: string, event: Uint8Array, opts?: AppendEventOptions): Promise<string> {

@@ -1,11 +1,12 @@
 // MemoryStore: the embedded store of the local backend. It lives in the main thread; worker threads reach
 // it through MessagePorts (`connectPort()` here, `connectMemoryStore(port)` in the worker, client.ts).
 //
-// Values are kept in SharedArrayBuffer-backed Uint8Arrays. Posting such a view through a MessagePort shares
-// the memory instead of copying it, so a large output written by one worker and read by others exists
-// once: the writer allocates the SharedArrayBuffer (or hands over one it already owns), the store keeps the
-// view, every reader gets a view of the same memory. A value given as a plain ArrayBuffer-backed array is
-// copied into shared memory once on write (the one copy Redis would also make). Stored values are
+// Values of at least SHARE_MIN_BYTES are kept in SharedArrayBuffer-backed Uint8Arrays. Posting such a view
+// through a MessagePort shares the memory instead of copying it, so a large output written by one worker and
+// read by others exists once: the writer allocates the SharedArrayBuffer (or hands over one it already
+// owns), the store keeps the view, every reader gets a view of the same memory. A large value given as a
+// plain ArrayBuffer-backed array is copied into shared memory once on write (the one copy Redis would also
+// make). Smaller values are copied on write and travel as copies (shared-bytes.ts says why). Stored values are
 // immutable by contract: writers must not modify a SharedArrayBuffer after handing it to the store, and
 // readers must not write into what they get.
 //
@@ -40,7 +41,7 @@ import type { AppendEventOptions, ReadEventsOptions, Store, StreamEvent } from '
 import { Keyspace, type StreamEntry } from './keyspace.js';
 import { memoryScripts } from './scripts.js';
 import { servePort } from './protocol.js';
-import { toSharedBytes } from './shared-bytes.js';
+import { toStoredBytes } from './shared-bytes.js';
 
 /** Shard name used in errors of the memory store. */
 export const MEMORY_SHARD = 'memory';
@@ -149,7 +150,7 @@ export class MemoryStore implements Store {
     checkTtlMs(ttlMs, key);
     const limit = this.options.maxValueBytes;
     if (value.byteLength > limit) throw new ValueTooLarge(key, value.byteLength, limit, 'maxValueBytes');
-    return toSharedBytes(value);
+    return toStoredBytes(value, false);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -191,7 +192,7 @@ export class MemoryStore implements Store {
       if (a.byteLength > this.options.maxValueBytes) {
         throw new ValueTooLarge(first, a.byteLength, this.options.maxValueBytes, 'maxValueBytes');
       }
-      return toSharedBytes(a);
+      return toStoredBytes(a, false);
     });
     const reply = memoryScripts[name](this.#keyspace, keys, argv, Date.now());
     return parseReply(name, first, reply);
