@@ -33,6 +33,7 @@ import {
 import {
   parseReply,
   scriptSpec,
+  type RawReply,
   type ScriptArg,
   type ScriptName,
   type ScriptResult,
@@ -170,6 +171,14 @@ export class MemoryStore implements Store {
     keys: readonly string[],
     args: readonly ScriptArg[],
   ): Promise<ScriptResult<N>> {
+    return parseReply(name, keys[0] ?? '-', this.runScriptRaw(name, keys, args));
+  }
+
+  /**
+   * Runs a script twin and returns its raw reply, as Redis would send it (what `runScript` parses). The
+   * port serves this, so each worker thread parses its own replies and the reply travels as plain arrays.
+   */
+  runScriptRaw(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): RawReply {
     this.#checkOpen();
     const spec = scriptSpec(name);
     const first = keys[0];
@@ -194,8 +203,7 @@ export class MemoryStore implements Store {
       }
       return toStoredBytes(a, false);
     });
-    const reply = memoryScripts[name](this.#keyspace, keys, argv, Date.now());
-    return parseReply(name, first, reply);
+    return memoryScripts[name](this.#keyspace, keys, argv, Date.now());
   }
 
   async appendEvent(job: string, event: Uint8Array, opts: AppendEventOptions = {}): Promise<string> {
