@@ -283,7 +283,11 @@ export class JobRun {
             if (++this.#reportedCount === this.#plan.taskCount) this.#allDone?.();
           }
         }
-        for (const s of event.spans) this.#spans.push({ ...s, executor: event.executor });
+        // The decoded spans are this job's own: name their executor in place rather than copy each one.
+        for (const s of event.spans as (Span & { executor: string })[]) {
+          s.executor = event.executor;
+          this.#spans.push(s);
+        }
         for (const name of Object.keys(this.#counters) as (keyof ExecutorCounters)[]) {
           this.#counters[name] += event.counters[name] ?? 0;
         }
