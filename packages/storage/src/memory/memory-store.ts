@@ -177,8 +177,14 @@ export class MemoryStore implements Store {
   /**
    * Runs a script twin and returns its raw reply, as Redis would send it (what `runScript` parses). The
    * port serves this, so each worker thread parses its own replies and the reply travels as plain arrays.
+   * `owned` says the caller gives its byte arguments away (they arrived in a message): no copy is kept.
    */
-  runScriptRaw(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): RawReply {
+  runScriptRaw(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    owned = false,
+  ): RawReply {
     this.#checkOpen();
     const spec = scriptSpec(name);
     const first = keys[0];
@@ -201,7 +207,7 @@ export class MemoryStore implements Store {
       if (a.byteLength > this.options.maxValueBytes) {
         throw new ValueTooLarge(first, a.byteLength, this.options.maxValueBytes, 'maxValueBytes');
       }
-      return toStoredBytes(a, false);
+      return toStoredBytes(a, owned);
     });
     return memoryScripts[name](this.#keyspace, keys, argv, Date.now());
   }

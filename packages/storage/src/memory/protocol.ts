@@ -44,20 +44,31 @@ export type MemoryReply =
 
 /** What the port serves: a Store that also hands out raw script replies. */
 export interface ServedStore extends Store {
-  runScriptRaw(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): RawReply;
+  /** `owned`: the byte arguments are the caller's to give away (fresh from a message), kept without a copy. */
+  runScriptRaw(
+    name: ScriptName,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    owned?: boolean,
+  ): RawReply;
 }
 
 /** Byte strings up to this length travel as one-byte JS strings, cheaper to clone than a typed array. */
 export const INLINE_BYTES_MAX = 48;
 const BYTES_MARK = 1;
 const ESCAPE_MARK = 2;
-const BYTES_PREFIX = String.fromCharCode(BYTES_MARK);
 const ESCAPE_PREFIX = String.fromCharCode(ESCAPE_MARK);
 
+/** Char codes of a byte string on the wire (the mark, then the bytes), reused between calls. */
+const scratch: number[] = [];
+
 function bytesToWire(bytes: Uint8Array): string {
-  let out = BYTES_PREFIX;
-  for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
-  return out;
+  // One flat string from one call: building it char by char would make a chain of string pieces that the
+  // structured clone has to flatten first.
+  scratch.length = bytes.length + 1;
+  scratch[0] = BYTES_MARK;
+  for (let i = 0; i < bytes.length; i++) scratch[i + 1] = bytes[i]!;
+  return String.fromCharCode.apply(null, scratch);
 }
 
 function bytesFromWire(s: string): Uint8Array {
@@ -179,6 +190,7 @@ export function servePort(store: ServedStore, port: MessagePort): void {
             request[2] as ScriptName,
             request[3] as string[],
             request[4] as ScriptArg[],
+            true,
           );
           reply([id, 1, toWire(raw)]);
         } catch (err) {
