@@ -70,5 +70,5 @@ export { RedisShards, slotRanges, SLOT_COUNT, type ShardAddress } from './redis/
 export { RedisCluster, type ClusterAddress, type RedisClusterOptions } from './redis/cluster.js';
 export { MemoryStore, MEMORY_SHARD } from './memory/memory-store.js';
 export { MemoryStoreClient, connectMemoryStore } from './memory/client.js';
-export { SHARE_MIN_BYTES, toSharedBytes, toStoredBytes, isSharedBytes } from './memory/shared-bytes.js';
+export { SHARE_MIN_BYTES, toSharedBytes, isSharedBytes } from './memory/shared-bytes.js';
 export { openStore, parseStoreUrl, type OpenStoreOptions } from './open-store.js';

@@ -18,10 +18,7 @@ export function toStoredBytes(value: Uint8Array, owned: boolean): Uint8Array {
       ? value
       : value.slice();
   }
-  if (value.buffer instanceof SharedArrayBuffer) return value;
-  const shared = new Uint8Array(new SharedArrayBuffer(value.byteLength));
-  shared.set(value);
-  return shared;
+  return toSharedBytes(value);
 }
 
 /** The value as a SharedArrayBuffer-backed view: as is when it already is one, else copied once. */
