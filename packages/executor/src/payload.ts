@@ -86,15 +86,41 @@ export class PayloadEncoder {
     this.#shared = mapEntries(packMsg(fields), this.#sharedCount);
   }
 
+  /**
+   * One payload: the map header, the shared entries, then start, inputs and attempt, written straight
+   * into one buffer of the exact size (the client encodes one per leaf, 10,000 for a large fan-out).
+   */
   encode(start: number[], inputs: [number, Uint8Array][], attempt: number): Uint8Array {
-    const own = ownEntries(start, inputs, attempt);
     const count = this.#sharedCount + 3;
-    const header = count < 16 ? [0x80 | count] : [0xde, count >> 8, count & 0xff];
-    const bytes = new Uint8Array(header.length + this.#shared.byteLength + own.byteLength);
-    bytes.set(header, 0);
-    bytes.set(this.#shared, header.length);
-    bytes.set(own, header.length + this.#shared.byteLength);
-    if (bytes.byteLength > this.limitBytes) throw new PayloadTooLargeError(bytes.byteLength, this.limitBytes);
+    const headerBytes = count < 16 ? 1 : 3;
+    const packedInputs = inputs.length === 0 ? undefined : packMsg(inputs);
+    let ownBytes = START_KEY.length + arrayHeaderBytes(start.length) + INPUTS_KEY.length;
+    for (const task of start) ownBytes += uintBytes(task);
+    ownBytes += (packedInputs?.byteLength ?? 1) + ATTEMPT_KEY.length + uintBytes(attempt);
+    const size = headerBytes + this.#shared.byteLength + ownBytes;
+    if (size > this.limitBytes) throw new PayloadTooLargeError(size, this.limitBytes);
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    if (count < 16) bytes[at++] = 0x80 | count;
+    else {
+      bytes[at++] = 0xde;
+      bytes[at++] = count >> 8;
+      bytes[at++] = count & 0xff;
+    }
+    bytes.set(this.#shared, at);
+    at += this.#shared.byteLength;
+    bytes.set(START_KEY, at);
+    at = writeArrayHeader(bytes, at + START_KEY.length, start.length);
+    for (const task of start) at = writeUint(bytes, at, task);
+    bytes.set(INPUTS_KEY, at);
+    at += INPUTS_KEY.length;
+    if (packedInputs === undefined) bytes[at++] = 0x90;
+    else {
+      bytes.set(packedInputs, at);
+      at += packedInputs.byteLength;
+    }
+    bytes.set(ATTEMPT_KEY, at);
+    writeUint(bytes, at + ATTEMPT_KEY.length, attempt);
     return bytes;
   }
 }
@@ -103,45 +129,60 @@ const START_KEY = Uint8Array.from([0xa5, ...Buffer.from('start')]);
 const INPUTS_KEY = Uint8Array.from([0xa6, ...Buffer.from('inputs')]);
 const ATTEMPT_KEY = Uint8Array.from([0xa7, ...Buffer.from('attempt')]);
 
-/**
- * The msgpack map entries start, inputs and attempt. Task indices and attempts are non-negative integers
- * below 2^32, written directly; piggybacked inputs, when there are any, go through the msgpack encoder.
- */
-function ownEntries(start: number[], inputs: [number, Uint8Array][], attempt: number): Uint8Array {
-  const packedInputs = inputs.length === 0 ? EMPTY_ARRAY : packMsg(inputs);
-  const bytes = new Uint8Array(
-    START_KEY.length + 5 * (start.length + 2) + INPUTS_KEY.length + packedInputs.length + ATTEMPT_KEY.length,
-  );
-  let at = 0;
-  const put = (...parts: (Uint8Array | number[])[]): void => {
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-  };
-  put(START_KEY, arrayHeader(start.length));
-  for (const task of start) put(msgpackUint(task));
-  put(INPUTS_KEY, packedInputs, ATTEMPT_KEY, msgpackUint(attempt));
-  return bytes.subarray(0, at);
-}
+// Task indices and attempts are non-negative integers below 2^32, written as msgpack unsigned integers
+// (positive fixint, uint 8, 16 or 32) under array headers (fixarray, array 16 or array 32).
 
-const EMPTY_ARRAY = Uint8Array.from([0x90]);
-
-/** A msgpack unsigned integer: positive fixint, uint 8, 16 or 32. */
-function msgpackUint(n: number): number[] {
+function uintBytes(n: number): number {
   if (!(Number.isInteger(n) && n >= 0 && n < 2 ** 32))
     throw new RangeError(`not a task index or attempt: ${n}`);
-  if (n < 0x80) return [n];
-  if (n < 0x100) return [0xcc, n];
-  if (n < 0x10000) return [0xcd, n >> 8, n & 0xff];
-  return [0xce, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
 }
 
-/** A msgpack array header for n items: fixarray, array 16 or array 32. */
-function arrayHeader(n: number): number[] {
-  if (n < 16) return [0x90 | n];
-  if (n < 0x10000) return [0xdc, n >> 8, n & 0xff];
-  return [0xdd, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+function writeUint(bytes: Uint8Array, at: number, n: number): number {
+  if (n < 0x80) {
+    bytes[at] = n;
+    return at + 1;
+  }
+  if (n < 0x100) {
+    bytes[at] = 0xcc;
+    bytes[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    bytes[at] = 0xcd;
+    bytes[at + 1] = n >> 8;
+    bytes[at + 2] = n & 0xff;
+    return at + 3;
+  }
+  bytes[at] = 0xce;
+  bytes[at + 1] = n >>> 24;
+  bytes[at + 2] = (n >>> 16) & 0xff;
+  bytes[at + 3] = (n >>> 8) & 0xff;
+  bytes[at + 4] = n & 0xff;
+  return at + 5;
+}
+
+function arrayHeaderBytes(n: number): number {
+  return n < 16 ? 1 : n < 0x10000 ? 3 : 5;
+}
+
+function writeArrayHeader(bytes: Uint8Array, at: number, n: number): number {
+  if (n < 16) {
+    bytes[at] = 0x90 | n;
+    return at + 1;
+  }
+  if (n < 0x10000) {
+    bytes[at] = 0xdc;
+    bytes[at + 1] = n >> 8;
+    bytes[at + 2] = n & 0xff;
+    return at + 3;
+  }
+  bytes[at] = 0xdd;
+  bytes[at + 1] = n >>> 24;
+  bytes[at + 2] = (n >>> 16) & 0xff;
+  bytes[at + 3] = (n >>> 8) & 0xff;
+  bytes[at + 4] = n & 0xff;
+  return at + 5;
 }
 
 /** The entries of an encoded msgpack map of `count` entries, without its header. */
