@@ -45,6 +45,12 @@ import { decodeValue, encodeValue, valueBytes, type Value } from './values.js';
 /** Moves an encoded payload to a new executor. Backends differ only here. */
 export interface Invoker {
   invoke(payload: Uint8Array): Promise<void>;
+  /**
+   * Invocations accepted but not started yet: they wait for a free executor. A backend that bounds its
+   * executors (the local pool) reports it, so that a client's watchdog does not take tasks that are
+   * merely waiting for room for lost ones. Absent where it cannot be known (Lambda's own queue).
+   */
+  backlog?(): number;
 }
 
 export interface ExecutorDeps {

@@ -6,7 +6,9 @@
  *  - a watchdog: when the job makes no progress for `stallMs`, every task that is ready (all parents done)
  *    but not done and holds no live lease is re-invoked with the next attempt number; `done` in the lease
  *    record means only the progress event was lost. Past `maxAttempts` the task fails the job with a typed
- *    error instead of causing a retry storm;
+ *    error instead of causing a retry storm. It acts only when nothing waits for an executor (every leaf
+ *    is invoked, and the backend reports no backlog): a task without a lease in a full pool is queued,
+ *    not lost, and a crashed executor frees its slot, so its task is found once the backlog drains;
  *  - loud failures: the first `error` event rejects the job with a TaskFailedError naming the task.
  *
  * Progress is event-driven: the client blocks on the job's event stream; nothing is polled.
@@ -98,6 +100,8 @@ export class JobRun {
   #reportedCount = 0;
   #retries = 0;
   #lastProgressAt = Date.now();
+  /** Leaves the backend has taken (the rest wait in the invoking lanes for room). */
+  #leavesInvoked = 0;
   #settled = false;
   /** Stops the event reader (set after the job settled and in-flight progress was drained). */
   #stopped = false;
@@ -132,13 +136,17 @@ export class JobRun {
       () => this.#fail(this.#deadlineError()),
       Math.max(0, this.#o.deadlineMs - Date.now()),
     );
-    const watchdog = setInterval(() => void this.#watch(), Math.max(50, this.#o.stallMs / 2));
+    const watchdog = setInterval(
+      () => void this.#watch().catch((e: unknown) => this.#fail(e as Error)),
+      Math.max(50, this.#o.stallMs / 2),
+    );
     try {
       if (signal?.aborted) throw new JobCancelledError(this.#o.job);
       const inline = await this.#storePlan();
       // The reader runs until the job settles; a store error there fails the job like any other.
       void this.#listen().catch((e: unknown) => this.#fail(e as Error));
-      await this.#invokeLeaves(inline);
+      // The leaves go out as the backend has room for them; a job that fails meanwhile rejects at once.
+      await Promise.race([this.#invokeLeaves(inline), finished]);
       await finished;
     } catch (e) {
       this.#fail(e as Error); // a no-op when the job had already failed: the first error wins
@@ -236,6 +244,7 @@ export class JobRun {
           bytes = this.#payload([leaf], 1);
         }
         await this.#o.invoker.invoke(bytes);
+        this.#leavesInvoked++;
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.#o.invokeConcurrency) }, lane));
@@ -349,6 +358,7 @@ export class JobRun {
   async #watch(): Promise<void> {
     if (this.#settled || Date.now() - this.#lastProgressAt < this.#o.stallMs) return;
     this.#lastProgressAt = Date.now();
+    if (this.#leavesInvoked < this.#plan.leaves.length || (this.#o.invoker.backlog?.() ?? 0) > 0) return;
     const candidates = [...this.#ready].filter((t) => !this.#done[t]);
     const { store, job } = this.#o;
     for (let i = 0; i < candidates.length && !this.#settled; i += 1024) {

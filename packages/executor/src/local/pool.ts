@@ -5,7 +5,9 @@
  * while every thread is full: a thread is sent no more than its executor slots plus a small prefetch
  * allowance (credits it returns as slots free up), so a burst of invocations goes to whichever thread
  * frees slots first instead of being split up front. Invocations routed to one thread in one turn of the
- * event loop travel in one message. When the pool's queue is empty and a thread has idle slots while
+ * event loop travel in one message. `invoke()` resolves once a thread has taken the invocation (at once
+ * while one has room), so a caller that awaits it — the client invoking a job's 10,000 leaves — encodes
+ * them as threads free up instead of all at the start, when the threads are starting their first ones. When the pool's queue is empty and a thread has idle slots while
  * another still holds prefetched invocations it has not started, the pool takes those back and hands them
  * to the idle thread: at the end of a job, work does not wait behind a busy thread while another idles.
  *
@@ -60,6 +62,13 @@ export interface PoolStats {
   failures: { message: string; stack?: string }[];
 }
 
+/** An invocation in the pool's queue, with its `invoke()` caller when it has one. */
+interface Queued {
+  payload: Uint8Array;
+  resolve?: () => void;
+  reject?: (e: Error) => void;
+}
+
 interface Thread {
   worker: Worker;
   /** Invocations this thread can take now (its free slots and prefetch room, as far as the pool knows). */
@@ -87,7 +96,7 @@ export class LocalPool implements Invoker {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #random: () => number;
   /** Invocations waiting for a thread with credits. */
-  readonly #queue = new Fifo<Uint8Array>();
+  readonly #queue = new Fifo<Queued>();
   /** Invocations a thread may hold beyond its executor slots, not started yet. */
   readonly #prefetch: number;
   #closed = false;
@@ -131,19 +140,38 @@ export class LocalPool implements Invoker {
     return this.#threads.length;
   }
 
+  /** Resolves once a thread has taken the invocation (see above); rejects a payload over the limit. */
   invoke(payload: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('local pool is closed'));
     if (payload.byteLength > this.#opts.payloadLimitBytes) {
       return Promise.reject(new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes));
     }
+    return new Promise((resolve, reject) => this.#accept(payload, { payload, resolve, reject }));
+  }
+
+  /** Takes an invocation in; `waiter` (invoke's caller) is told when a thread has it. */
+  #accept(payload: Uint8Array, waiter?: Queued): void {
     this.#stats.invocations++;
-    this.#deliverAfter(payload, this.#opts.invocationLatencyMs);
     if (this.#opts.duplicateRate > 0 && this.#random() < this.#opts.duplicateRate) {
       this.#stats.duplicatesDelivered++;
       const lateMs = this.#random() * this.#opts.duplicateDelayMs;
       this.#deliverAfter(payload, this.#opts.invocationLatencyMs + lateMs);
     }
-    return Promise.resolve();
+    if (this.#opts.invocationLatencyMs > 0) {
+      // Emulated latency: the invocation is accepted now and delivered later, as Lambda's async Invoke.
+      this.#deliverAfter(payload, this.#opts.invocationLatencyMs);
+      waiter?.resolve?.();
+    } else this.#deliver(waiter ?? { payload });
+  }
+
+  /**
+   * Invocations accepted and not started: those in the pool's queue and those a thread holds beyond its
+   * busy slots (from the credits, as in #rebalance; as far as the threads' last reports tell).
+   */
+  backlog(): number {
+    let n = this.#queue.size;
+    for (const t of this.#threads) if (!t.exited) n += Math.max(0, this.#prefetch - t.credits);
+    return n;
   }
 
   /**
@@ -170,24 +198,26 @@ export class LocalPool implements Invoker {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
+    const closed = new Error('local pool is closed');
+    for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift())
+      item.reject?.(closed);
     await Promise.all(this.#threads.map((t) => stopThread(t.worker)));
   }
 
   #deliverAfter(payload: Uint8Array, delayMs: number): void {
-    if (delayMs <= 0) return this.#deliver(payload);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#deliver(payload);
+      this.#deliver({ payload });
     }, delayMs);
     this.#timers.add(timer);
   }
 
-  #deliver(payload: Uint8Array): void {
-    if (this.#closed) return;
+  #deliver(item: Queued): void {
+    if (this.#closed) return item.reject?.(new Error('local pool is closed'));
     const best = this.#roomiest();
     if (best === undefined || this.#queue.size > 0) {
-      this.#stats.maxQueued = Math.max(this.#stats.maxQueued, this.#queue.push(payload));
-    } else this.#send(best, payload);
+      this.#stats.maxQueued = Math.max(this.#stats.maxQueued, this.#queue.push(item));
+    } else this.#send(best, item);
   }
 
   #roomiest(): Thread | undefined {
@@ -197,15 +227,16 @@ export class LocalPool implements Invoker {
     return best;
   }
 
-  #send(thread: Thread, payload: Uint8Array): void {
+  #send(thread: Thread, item: Queued): void {
     thread.credits--;
-    if (thread.outbox.push(payload) === 1) {
+    if (thread.outbox.push(item.payload) === 1) {
       setImmediate(() => {
         const payloads = thread.outbox;
         thread.outbox = [];
         if (!this.#closed) thread.worker.postMessage({ type: 'invoke', payloads } satisfies ToWorker);
       });
     }
+    item.resolve?.();
   }
 
   /** Hands queued invocations to threads that have room again. */
@@ -274,7 +305,11 @@ export class LocalPool implements Invoker {
           resolve();
         } else if (m.type === 'batch') {
           for (const payload of m.invokes) {
-            this.invoke(payload).catch((e: Error) => this.#stats.failures.push({ message: e.message }));
+            // (The executor checked the payload limit; checked again here, as on arrival at Lambda.)
+            if (payload.byteLength > this.#opts.payloadLimitBytes) {
+              const e = new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes);
+              this.#stats.failures.push({ message: e.message });
+            } else if (!this.#closed) this.#accept(payload);
           }
           for (const ended of m.ended) {
             if ('failed' in ended) this.#stats.failures.push(ended.failed);
@@ -288,7 +323,7 @@ export class LocalPool implements Invoker {
         } else if (m.type === 'returned') {
           thread.returning = false;
           thread.credits += m.payloads.length;
-          for (const payload of m.payloads) this.#deliver(payload);
+          for (const payload of m.payloads) this.#deliver({ payload });
         } else if (m.type === 'stopped') {
           answerStop(thread, m.job);
         } else if (m.type === 'closed') {
