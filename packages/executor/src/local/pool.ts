@@ -246,6 +246,21 @@ export class LocalPool implements Invoker {
     }
   }
 
+  #rebalanceScheduled = false;
+
+  /**
+   * Rebalances after this turn of the event loop if the queue is still empty then: invoke() callers that
+   * were waiting for room (the client's invoking lanes) resume in this turn and may fill it again.
+   */
+  #rebalanceSoon(): void {
+    if (this.#rebalanceScheduled) return;
+    this.#rebalanceScheduled = true;
+    setImmediate(() => {
+      this.#rebalanceScheduled = false;
+      if (!this.#closed && this.#queue.size === 0) this.#rebalance();
+    });
+  }
+
   /**
    * With the pool's queue empty: asks threads that hold invocations they have not started to hand back as
    * many as the other threads have idle slots. From the credits: a thread with credits above the prefetch
@@ -318,7 +333,7 @@ export class LocalPool implements Invoker {
           thread.credits += m.credits;
           if (m.credits > 0) {
             this.#drain();
-            if (this.#queue.size === 0) this.#rebalance();
+            if (this.#queue.size === 0) this.#rebalanceSoon();
           }
         } else if (m.type === 'returned') {
           thread.returning = false;
