@@ -136,6 +136,7 @@ interface JobContext {
   options: ResolvedExecutorOptions;
   /** Encodes the payloads of children this host invokes (the job's config is encoded once). */
   payloads: PayloadEncoder;
+  faults: FaultInjector;
 }
 
 /** Contexts of recent jobs: a job's options, deadline and config are job-wide, the same in every payload. */
@@ -151,7 +152,11 @@ function contextOf(payload: InvocationPayload): JobContext {
       deadlineMs: payload.deadlineMs,
       config: payload.config,
     };
-    context = { options, payloads: new PayloadEncoder(shared, options.payloadLimitBytes) };
+    context = {
+      options,
+      payloads: new PayloadEncoder(shared, options.payloadLimitBytes),
+      faults: new FaultInjector(payload.config.faults),
+    };
     if (jobContexts.size >= 64) jobContexts.delete(jobContexts.keys().next().value!);
     jobContexts.set(payload.job, context);
   }
@@ -195,12 +200,12 @@ class Invocation {
   /** Aborts running ops at the deadline (shared by the job's executors here, see deadline.ts). */
   #abortSignal: AbortSignal | undefined;
   /** Plan rows of tasks queued here, for cache eviction. */
-  readonly #rows = new Map<number, PlanTask>();
+  #rows: Map<number, PlanTask> | undefined;
   readonly #local = new Map<number, LocalValue>();
   readonly #queue: number[] = [];
   readonly #holds: Hold[] = [];
   /** Children whose lease was taken with the fan-in that won them (they run here next). */
-  readonly #begun = new Map<number, BeginResult>();
+  #begun: Map<number, BeginResult> | undefined;
   /** Tasks whose lease this executor holds and renews. */
   readonly #leased = new Set<number>();
   /**
@@ -210,7 +215,6 @@ class Invocation {
   readonly #unmarked = new Set<number>();
   /** Writes that nothing waits for (done marks): settled before the invocation ends. */
   readonly #background: Promise<unknown>[] = [];
-  #renewTimer: NodeJS.Timeout | undefined;
   #eventCursor = '$';
 
   constructor(payload: InvocationPayload, plan: PlanReader, deps: ExecutorDeps) {
@@ -227,7 +231,7 @@ class Invocation {
       `${deps.executorId}#${payload.attempt}`,
       payload.config.keyTtlMs,
     );
-    this.#faults = new FaultInjector(payload.config.faults);
+    this.#faults = context.faults;
     this.#progress = deps.progress;
     this.#now = deps.now ?? Date.now;
     this.#deadlineMs = Math.min(payload.deadlineMs, deps.deadlineMs ?? Infinity);
@@ -239,8 +243,10 @@ class Invocation {
       const value = decodeValue(frame);
       this.#local.set(task, { value, bytes: valueBytes(value), persisted: false, frame });
     }
-    this.#queue.push(...[...this.#p.start].reverse());
-    this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(1, this.#opts.leaseMs / 3));
+    const start = this.#p.start;
+    for (let i = start.length - 1; i >= 0; i--) this.#queue.push(start[i]!);
+    const renewEveryMs = Math.max(1, this.#opts.leaseMs / 3);
+    startRenewing(this, renewEveryMs);
     this.#progress.invocationStarted(this.#p.job, this.#p.config.keyTtlMs);
     try {
       while (this.#queue.length > 0 || this.#holds.length > 0) {
@@ -259,7 +265,7 @@ class Invocation {
         summary.crashed = e.point; // nothing more is written
       else throw e;
     } finally {
-      clearInterval(this.#renewTimer);
+      stopRenewing(this, renewEveryMs);
       // (Each await costs an allocation and a turn of the microtask queue: skipped when there is nothing
       // to wait for, the common case of an invocation that ran one cheap task.)
       if (this.#background.length > 0) await Promise.allSettled(this.#background);
@@ -302,7 +308,7 @@ class Invocation {
 
   async #process(task: number): Promise<void> {
     // A child queued here was decoded when it was dispatched; a start task is decoded now.
-    const info = this.#rows.get(task) ?? this.#plan.taskIfLoaded(task) ?? (await this.#plan.task(task));
+    const info = this.#rows?.get(task) ?? this.#plan.taskIfLoaded(task) ?? (await this.#plan.task(task));
     // The lease and the inputs are independent reads: ask for both at once. Inputs fetched for a task
     // that turns out to be leased elsewhere or finished are dropped.
     const computedHere = this.#local.has(task); // recomputed from lineage for a consumer
@@ -310,8 +316,8 @@ class Invocation {
     const fetched = computedHere ? undefined : this.#fetch(info);
     const fetching = isPromiseLike(fetched) ? fetched : undefined;
     fetching?.catch(() => undefined);
-    const begun = this.#begun.get(task);
-    this.#begun.delete(task);
+    const begun = this.#begun?.get(task);
+    if (begun !== undefined) this.#begun!.delete(task);
     // Speculation: ops are pure and nothing is written before the lease is confirmed, so the op may run
     // while the lease request is in flight (its result is committed, or dropped, once the lease
     // answers). Not when an input must be recomputed from lineage: that stores what it recomputes.
@@ -581,7 +587,7 @@ class Invocation {
             this.#count('duplicatesDropped');
             return undefined;
           }
-          if (begin !== undefined) this.#begun.set(child.index, begin);
+          if (begin !== undefined) (this.#begun ??= new Map()).set(child.index, begin);
           this.#absorb(child, carried);
           return child;
         }
@@ -606,7 +612,8 @@ class Invocation {
       ready.sort((a, b) => localBytes(b) - localBytes(a) || b.priority - a.priority || a.index - b.index);
     }
     const runHere = large || ready.length === 1 ? ready : [ready[0]!];
-    for (const c of runHere) this.#rows.set(c.index, c);
+    const rows = (this.#rows ??= new Map());
+    for (const c of runHere) rows.set(c.index, c);
     // The stack runs the last pushed first: push in reverse so `become` runs next.
     for (let i = runHere.length - 1; i >= 0; i--) this.#queue.push(runHere[i]!.index);
     if (runHere === ready) return undefined;
@@ -735,14 +742,14 @@ class Invocation {
     for (const h of this.#holds) needed.add(h.parent);
     // Queued tasks need their own values (recomputed inputs) and their parents' outputs.
     for (const t of this.#queue) {
-      const row = this.#rows.get(t);
+      const row = this.#rows?.get(t);
       if (row === undefined) return; // a start task: its inputs came with the payload, keep everything
       needed.add(t);
       for (const d of row.deps) needed.add(d);
     }
     // Deleting the entry just visited is safe while iterating a Map.
     for (const t of this.#local.keys()) if (!needed.has(t)) this.#local.delete(t);
-    for (const t of this.#rows.keys()) if (!needed.has(t)) this.#rows.delete(t);
+    if (this.#rows !== undefined) for (const t of this.#rows.keys()) if (!needed.has(t)) this.#rows.delete(t);
   }
 
   // ─── delayed I/O ───────────────────────────────────────────────────────────────────────────────────
@@ -798,7 +805,7 @@ class Invocation {
     }
     if (carried !== undefined) {
       this.#absorb(child, carried);
-      this.#rows.set(child.index, child);
+      (this.#rows ??= new Map()).set(child.index, child);
       this.#queue.push(child.index);
     }
     if (!this.#holds.some((o) => o.parent === h.parent)) this.#complete(h.parent);
@@ -815,11 +822,37 @@ class Invocation {
     await this.#store.appendEvent(this.#p.job, encodeEvent(event), { ttlMs: this.#p.config.keyTtlMs });
   }
 
-  async #renewLeases(): Promise<void> {
-    await Promise.all(
-      [...this.#leased].map((t) => this.#records.renew(t, this.#opts.leaseMs).catch(() => false)),
-    );
+  /** Renews the leases this executor holds (called by the host's renewal timer, see startRenewing). */
+  renewLeases(): void {
+    for (const t of this.#leased) void this.#records.renew(t, this.#opts.leaseMs).catch(() => false);
   }
+}
+
+/**
+ * Lease renewal for every running invocation of this host: one interval per renewal period (a job's
+ * leaseMs / 3) instead of a timer per invocation, which most invocations — one task that takes far less
+ * than a lease — never need. A lease is renewed at least once per period while it is held.
+ */
+const renewals = new Map<number, { timer: NodeJS.Timeout; members: Set<Invocation> }>();
+
+function startRenewing(invocation: Invocation, everyMs: number): void {
+  let renewal = renewals.get(everyMs);
+  if (renewal === undefined) {
+    const members = new Set<Invocation>();
+    const timer = setInterval(() => {
+      for (const m of members) m.renewLeases();
+    }, everyMs);
+    renewal = { timer, members };
+    renewals.set(everyMs, renewal);
+  }
+  renewal.members.add(invocation);
+}
+
+function stopRenewing(invocation: Invocation, everyMs: number): void {
+  const renewal = renewals.get(everyMs);
+  if (renewal === undefined || !renewal.members.delete(invocation) || renewal.members.size > 0) return;
+  clearInterval(renewal.timer);
+  renewals.delete(everyMs);
 }
 
 function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
