@@ -32,7 +32,7 @@ export {
   type JobConfig,
   type SharedPayloadFields,
 } from './payload.js';
-export { PlanCache } from './plan-cache.js';
+export { PlanCache, storePlan } from './plan-cache.js';
 export { LocalPool, type LocalPoolOptions, type PoolStats } from './local/pool.js';
 export { ProgressSink } from './progress.js';
 export { decodeValue, encodeValue, valueBytes, type Value } from './values.js';

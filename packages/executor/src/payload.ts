@@ -143,23 +143,8 @@ function writeUint(bytes: Uint8Array, at: number, n: number): number {
     bytes[at] = n;
     return at + 1;
   }
-  if (n < 0x100) {
-    bytes[at] = 0xcc;
-    bytes[at + 1] = n;
-    return at + 2;
-  }
-  if (n < 0x10000) {
-    bytes[at] = 0xcd;
-    bytes[at + 1] = n >> 8;
-    bytes[at + 2] = n & 0xff;
-    return at + 3;
-  }
-  bytes[at] = 0xce;
-  bytes[at + 1] = n >>> 24;
-  bytes[at + 2] = (n >>> 16) & 0xff;
-  bytes[at + 3] = (n >>> 8) & 0xff;
-  bytes[at + 4] = n & 0xff;
-  return at + 5;
+  if (n < 0x100) return writeTagged(bytes, at, 0xcc, n, 1);
+  return n < 0x10000 ? writeTagged(bytes, at, 0xcd, n, 2) : writeTagged(bytes, at, 0xce, n, 4);
 }
 
 function arrayHeaderBytes(n: number): number {
@@ -171,18 +156,14 @@ function writeArrayHeader(bytes: Uint8Array, at: number, n: number): number {
     bytes[at] = 0x90 | n;
     return at + 1;
   }
-  if (n < 0x10000) {
-    bytes[at] = 0xdc;
-    bytes[at + 1] = n >> 8;
-    bytes[at + 2] = n & 0xff;
-    return at + 3;
-  }
-  bytes[at] = 0xdd;
-  bytes[at + 1] = n >>> 24;
-  bytes[at + 2] = (n >>> 16) & 0xff;
-  bytes[at + 3] = (n >>> 8) & 0xff;
-  bytes[at + 4] = n & 0xff;
-  return at + 5;
+  return n < 0x10000 ? writeTagged(bytes, at, 0xdc, n, 2) : writeTagged(bytes, at, 0xdd, n, 4);
+}
+
+/** A msgpack type byte, then `n` big-endian in `width` bytes; returns the position after them. */
+function writeTagged(bytes: Uint8Array, at: number, tag: number, n: number, width: number): number {
+  bytes[at] = tag;
+  for (let i = width, rest = n; i >= 1; i--, rest >>>= 8) bytes[at + i] = rest & 0xff;
+  return at + 1 + width;
 }
 
 /** The entries of an encoded msgpack map of `count` entries, without its header. */

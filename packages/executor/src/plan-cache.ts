@@ -3,9 +3,17 @@
  * the header first, then only the segments its region of the DAG touches (PlanReader decodes lazily).
  * A plan that rode inline with the invocation is used as is.
  */
-import { PlanReader } from '@wukong/partitioner';
+import { PlanReader, type EncodedPlan } from '@wukong/partitioner';
 import { keys, type Store } from '@wukong/storage';
 import type { InlinePlan } from './payload.js';
+
+/** Stores a job's encoded plan where `PlanCache` reads it: the header and each segment, with a TTL. */
+export async function storePlan(store: Store, job: string, plan: EncodedPlan, ttlMs: number): Promise<void> {
+  await Promise.all([
+    store.set(keys.plan(job), plan.header, ttlMs),
+    ...plan.segments.map((segment, n) => store.set(keys.planSegment(job, n), segment, ttlMs)),
+  ]);
+}
 
 export class PlanCache {
   readonly #readers = new Map<string, Promise<PlanReader>>();

@@ -5,7 +5,7 @@ import { keys, MemoryStore } from '@wukong/storage';
 import { createOpRegistry } from '../src/ops/index.js';
 import { runInvocation, type Invoker } from '../src/executor.js';
 import { decodePayload, PAYLOAD_VERSION, PayloadEncoder } from '../src/payload.js';
-import { PlanCache } from '../src/plan-cache.js';
+import { PlanCache, storePlan } from '../src/plan-cache.js';
 import { ProgressSink } from '../src/progress.js';
 
 const store = new MemoryStore();
@@ -22,9 +22,7 @@ async function sleepJob(job: string, sleeps: number[], leaseMs: number): Promise
   b.task('total', 'add', ...parts);
   const plan = buildPlan(b.build());
   const encoded = encodePlan(plan);
-  await store.set(keys.plan(job), encoded.header, 60_000);
-  for (const [n, segment] of encoded.segments.entries())
-    await store.set(keys.planSegment(job, n), segment, 60_000);
+  await storePlan(store, job, encoded, 60_000);
   const payloads = new PayloadEncoder(
     {
       v: PAYLOAD_VERSION,

@@ -19,6 +19,7 @@ import {
   PlanCache,
   ProgressSink,
   runInvocation,
+  storePlan,
   type Invoker,
 } from '@wukong/executor';
 import type { Graph } from '@wukong/graph';
@@ -45,9 +46,7 @@ async function runJob(graph: Graph, finalKey: string, expected: number): Promise
   const plan = buildPlan(graph);
   const encoded = encodePlan(plan);
   const job = `jalloc${++jobs}`;
-  await store.set(keys.plan(job), encoded.header, 600_000);
-  for (const [n, segment] of encoded.segments.entries())
-    await store.set(keys.planSegment(job, n), segment, 600_000);
+  await storePlan(store, job, encoded, 600_000);
   const payloads = new PayloadEncoder(
     { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 600_000, config: { keyTtlMs: 660_000 } },
     262_144,

@@ -21,6 +21,7 @@ import {
   PayloadEncoder,
   PAYLOAD_VERSION,
   RetriesExhaustedError,
+  storePlan,
   TaskFailedError,
   type ExecutorCounters,
   type InlinePlan,
@@ -184,10 +185,7 @@ export class JobRun {
   async #storePlan(): Promise<InlinePlan | undefined> {
     const { store, job, encodedPlan, config } = this.#o;
     const ttl = config.keyTtlMs;
-    await Promise.all([
-      store.set(keys.plan(job), encodedPlan.header, ttl),
-      ...encodedPlan.segments.map((s, n) => store.set(keys.planSegment(job, n), s, ttl)),
-    ]);
+    await storePlan(store, job, encodedPlan, ttl);
     const bytes = encodedPlan.segments.reduce((n, s) => n + s.byteLength, encodedPlan.header.byteLength);
     return bytes <= this.#o.inlinePlanBytes
       ? { header: encodedPlan.header, segments: encodedPlan.segments }

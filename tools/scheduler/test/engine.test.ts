@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, type Graph } from '@wukong/graph';
-import { crashPoints, LocalPool, PAYLOAD_VERSION, PayloadEncoder } from '@wukong/executor';
+import { crashPoints, LocalPool, PAYLOAD_VERSION, PayloadEncoder, storePlan } from '@wukong/executor';
 import { buildPlan, encodePlan } from '@wukong/partitioner';
-import { keys, MemoryStore } from '@wukong/storage';
+import { MemoryStore } from '@wukong/storage';
 import { connect, type Client } from '../src/client.js';
 import {
   checkClustering,
@@ -118,9 +118,7 @@ describe('the local pool, invoke()', () => {
       const plan = buildPlan(b.build());
       const encoded = encodePlan(plan);
       const job = 'jpool1';
-      await store.set(keys.plan(job), encoded.header, 60_000);
-      for (const [n, segment] of encoded.segments.entries())
-        await store.set(keys.planSegment(job, n), segment, 60_000);
+      await storePlan(store, job, encoded, 60_000);
       const payloads = new PayloadEncoder(
         { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
         262_144,
