@@ -7,9 +7,10 @@
  * frees slots first instead of being split up front. Invocations routed to one thread in one turn of the
  * event loop travel in one message. `invoke()` resolves once a thread has taken the invocation (at once
  * while one has room), so a caller that awaits it — the client invoking a job's 10,000 leaves — encodes
- * them as threads free up instead of all at the start, when the threads are starting their first ones. When the pool's queue is empty and a thread has idle slots while
- * another still holds prefetched invocations it has not started, the pool takes those back and hands them
- * to the idle thread: at the end of a job, work does not wait behind a busy thread while another idles.
+ * them as threads free up instead of all at the start, when the threads are starting their first ones.
+ * When the pool's queue is still empty a turn after it emptied and a thread has idle slots while another
+ * still holds prefetched invocations it has not started, the pool takes those back and hands them to the
+ * idle thread: at the end of a job, work does not wait behind a busy thread while another idles.
  *
  * The pool can emulate Lambda for experiments: invocation latency, duplicate delivery (a fraction of
  * invocations delivered twice, the copy up to `duplicateDelayMs` late). Crashes are injected inside the
@@ -142,11 +143,17 @@ export class LocalPool implements Invoker {
 
   /** Resolves once a thread has taken the invocation (see above); rejects a payload over the limit. */
   invoke(payload: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('local pool is closed'));
-    if (payload.byteLength > this.#opts.payloadLimitBytes) {
-      return Promise.reject(new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes));
-    }
+    const refused = this.#refusal(payload);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) => this.#accept(payload, { payload, resolve, reject }));
+  }
+
+  /** Why an invocation cannot be taken: the pool is closed, or the payload is over the limit (as Lambda). */
+  #refusal(payload: Uint8Array): Error | undefined {
+    if (this.#closed) return new Error('local pool is closed');
+    if (payload.byteLength > this.#opts.payloadLimitBytes)
+      return new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes);
+    return undefined;
   }
 
   /** Takes an invocation in; `waiter` (invoke's caller) is told when a thread has it. */
@@ -321,10 +328,9 @@ export class LocalPool implements Invoker {
         } else if (m.type === 'batch') {
           for (const payload of m.invokes) {
             // (The executor checked the payload limit; checked again here, as on arrival at Lambda.)
-            if (payload.byteLength > this.#opts.payloadLimitBytes) {
-              const e = new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes);
-              this.#stats.failures.push({ message: e.message });
-            } else if (!this.#closed) this.#accept(payload);
+            const refused = this.#refusal(payload);
+            if (refused === undefined) this.#accept(payload);
+            else this.#stats.failures.push({ message: refused.message });
           }
           for (const ended of m.ended) {
             if ('failed' in ended) this.#stats.failures.push(ended.failed);
