@@ -107,12 +107,17 @@ interface Hold {
 type Ran =
   { ok: true; value: Value; t0: number; t1: number } | { ok: false; error: unknown; t0: number; t1: number };
 
-/** Inputs of a task as far as the local cache and storage have them. */
+/**
+ * Inputs of a task after the local cache and storage were asked: every input found is in the local cache
+ * (#local) from then on, so only the missing ones are listed.
+ */
 interface Fetched {
-  values: Map<number, Value>;
-  /** Inputs found nowhere: recomputed from lineage if the task is to run. */
-  missing: number[];
+  /** Inputs found nowhere: recomputed from lineage (into the local cache) if the task is to run. */
+  missing: readonly number[];
 }
+
+/** Every input is in the local cache (the usual case): one shared answer, nothing allocated. */
+const ALL_HERE: Fetched = Object.freeze({ missing: Object.freeze([]) });
 
 /** What an op is told about its run; the deadline signal is made only when an op asks for it. */
 class RunContext implements OpContext {
@@ -324,9 +329,9 @@ class Invocation {
     let speculation: Promise<Ran | undefined> | undefined;
     if (begun === undefined && fetched !== undefined && this.#opts.speculate) {
       if (fetching === undefined) {
-        speculation = this.#run(info, (fetched as Fetched).values); // #run never rejects
+        speculation = this.#run(info); // #run never rejects
       } else {
-        speculation = fetching.then((f) => (f.missing.length === 0 ? this.#run(info, f.values) : undefined));
+        speculation = fetching.then((f) => (f.missing.length === 0 ? this.#run(info) : undefined));
         speculation.catch(() => undefined);
       }
     }
@@ -356,16 +361,18 @@ class Invocation {
 
   /** Runs a task's op: inputs from the cache, storage, or lineage recompute (which stores). */
   async #compute(info: PlanTask, fetched: Fetched): Promise<Value> {
-    const inputs = fetched.values;
-    for (const d of fetched.missing) inputs.set(d, await this.#recompute(d));
-    return this.#commit(info, await this.#run(info, inputs));
+    for (const d of fetched.missing) await this.#recompute(d);
+    return this.#commit(info, await this.#run(info));
   }
 
-  /** Runs the op alone: no writes, no counters, so it may run before the task's lease is confirmed. */
-  async #run(info: PlanTask, inputs: Map<number, Value>): Promise<Ran> {
+  /**
+   * Runs the op alone, on inputs from the local cache: no writes, no counters, so it may run before the
+   * task's lease is confirmed.
+   */
+  async #run(info: PlanTask): Promise<Ran> {
     const t0 = this.#now();
     try {
-      const args: Value[] = info.args.map((a) => (isDepArg(a) ? inputs.get(a.dep)! : a));
+      const args: Value[] = info.args.map((a) => (isDepArg(a) ? this.#local.get(a.dep)!.value : a));
       const op = this.#deps.ops.resolve(info.op, info.key, args.length);
       const out = op.run(args, new RunContext(info.key, this.#signalOf));
       // Most ops return their value directly: no await (and no turn of the microtask queue) for those.
@@ -393,21 +400,17 @@ class Invocation {
    * promise, when every input is here.
    */
   #fetch(info: PlanTask): Fetched | Promise<Fetched> {
-    const values = new Map<number, Value>();
     let wanted: number[] | undefined;
     for (const d of info.deps) {
       const here = this.#local.get(d);
-      if (here !== undefined) {
-        values.set(d, here.value);
-        if (!here.persisted) this.#count('bytesKeptLocal', here.bytes);
-      } else (wanted ??= []).push(d);
+      if (here === undefined) (wanted ??= []).push(d);
+      else if (!here.persisted) this.#count('bytesKeptLocal', here.bytes);
     }
-    if (wanted === undefined) return { values, missing: [] };
-    return this.#fetchStored(info, values, wanted);
+    return wanted === undefined ? ALL_HERE : this.#fetchStored(info, wanted);
   }
 
   /** The inputs not here: from storage, then from the task's fan-in record (carried inputs). */
-  async #fetchStored(info: PlanTask, values: Map<number, Value>, wanted: number[]): Promise<Fetched> {
+  async #fetchStored(info: PlanTask, wanted: number[]): Promise<Fetched> {
     const missing: number[] = [];
     const t0 = this.#now();
     const frames = await this.#records.loadOutputs(wanted);
@@ -421,22 +424,16 @@ class Invocation {
       }
       bytes += frame.byteLength;
       const value = decodeValue(frame);
-      values.set(d, value);
       this.#local.set(d, { value, bytes: valueBytes(value), persisted: true });
     }
     if (missing.length > 0 && info.inDegree > 1) {
       // Small inputs travel in this task's fan-in record, not under their own keys.
       this.#absorb(info, await this.#records.carriedInputs(info.index));
-      for (let i = missing.length - 1; i >= 0; i--) {
-        const here = this.#local.get(missing[i]!);
-        if (here === undefined) continue;
-        values.set(missing[i]!, here.value);
-        missing.splice(i, 1);
-      }
+      for (let i = missing.length - 1; i >= 0; i--) if (this.#local.has(missing[i]!)) missing.splice(i, 1);
     }
     this.#count('bytesRead', bytes);
     this.#span(info.index, 'fetch', t0, bytes);
-    return { values, missing };
+    return { missing };
   }
 
   /**
@@ -532,8 +529,7 @@ class Invocation {
       // A child won here certainly runs here when it is the only child or clustering keeps every ready
       // child here: then the fan-in takes its lease too, saving the separate begin.
       const runsHere = large || children.length === 1;
-      const won = await this.#fanInAll(info, fanInNow, frame, runsHere);
-      for (const child of won) if (child !== undefined) ready.push(child);
+      await this.#fanInAll(info, fanInNow, frame, runsHere, ready);
       this.#span(task, 'fanin', t0, carry ? frame.length * fanInNow.length : 0);
     }
 
@@ -547,7 +543,8 @@ class Invocation {
 
   /**
    * Fan-in for several children: the first alone (the `mid-fanout` crash point sits after it), the rest in
-   * parallel. Returns the children this parent won. (Promise chains rather than async functions here and
+   * parallel. Adds the children this parent won to `won` (in the order their answers come; #dispatch
+   * orders what it runs). (Promise chains rather than async functions here and
    * in #fanInOne: a fan-in runs for nearly every task, and each await costs an allocation and a turn of
    * the microtask queue.)
    */
@@ -556,44 +553,45 @@ class Invocation {
     children: PlanTask[],
     carry: Uint8Array | '',
     runsHere: boolean,
-  ): Promise<(PlanTask | undefined)[]> {
+    won: PlanTask[],
+  ): Promise<void> {
     const leaseMs = runsHere ? this.#opts.leaseMs : undefined;
-    const first = this.#fanInOne(parent, children[0]!, carry, leaseMs);
-    if (children.length === 1) return first.then((won) => [won]);
-    return first.then((won) => {
+    const first = this.#fanInOne(parent, children[0]!, carry, leaseMs, won);
+    if (children.length === 1) return first;
+    return first.then(() => {
       this.#faults.check('mid-fanout', parent.index, parent.key, this.#p.attempt);
       return Promise.all(
-        children.slice(1).map((child) => this.#fanInOne(parent, child, carry, leaseMs)),
-      ).then((rest) => [won, ...rest]);
+        children.slice(1).map((child) => this.#fanInOne(parent, child, carry, leaseMs, won)),
+      ).then(() => undefined);
     });
   }
 
-  /** Fan-in of one child; resolves with the child when this parent won it (it runs here next). */
+  /** Fan-in of one child; adds the child to `won` when this parent won it (it runs here next). */
   #fanInOne(
     parent: PlanTask,
     child: PlanTask,
     carry: Uint8Array | '',
     leaseMs: number | undefined,
-  ): Promise<PlanTask | undefined> {
+    won: PlanTask[],
+  ): Promise<void> {
     this.#ensureRunning();
     const position = child.deps.indexOf(parent.index);
     return this.#records
       .fanIn(child.index, position, child.inDegree, carry, leaseMs)
-      .then(({ outcome, carried, begin }): PlanTask | undefined | Promise<undefined> => {
+      .then(({ outcome, carried, begin }): void | Promise<void> => {
         if (carry !== '') this.#count('bytesStored', carry.byteLength);
         if (outcome === 'won') {
           if (begin === 'skip') {
             // A duplicate of this parent won again, but the child runs elsewhere or is done.
             this.#count('duplicatesDropped');
-            return undefined;
+            return;
           }
           if (begin !== undefined) (this.#begun ??= new Map()).set(child.index, begin);
           this.#absorb(child, carried);
-          return child;
+          won.push(child);
+          return;
         }
-        if (outcome === 'wake-holder')
-          return this.#emit({ type: 'wake', task: child.index }).then(() => undefined);
-        return undefined;
+        if (outcome === 'wake-holder') return this.#emit({ type: 'wake', task: child.index });
       });
   }
 
