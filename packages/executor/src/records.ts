@@ -88,9 +88,16 @@ export class TaskRecords {
     return r.written;
   }
 
-  #fanInKeys(child: number): string[] {
+  /** The keys of a child's fan-in record; with its lease and output keys when the fan-in takes the lease. */
+  #fanInKeys(child: number, withLease = false): string[] {
     const { job } = this;
-    return [keys.fanIn(job, child), keys.trigger(job, child), keys.hold(job, child), keys.inputs(job, child)];
+    const fanIn = keys.fanIn(job, child);
+    const trigger = keys.trigger(job, child);
+    const hold = keys.hold(job, child);
+    const inputs = keys.inputs(job, child);
+    return withLease
+      ? [fanIn, trigger, hold, inputs, keys.lease(job, child), keys.out(job, child)]
+      : [fanIn, trigger, hold, inputs];
   }
 
   /**
@@ -105,12 +112,12 @@ export class TaskRecords {
     carry: Uint8Array | '',
     leaseMs?: number,
   ): Promise<{ outcome: FanInResult; carried: readonly CarriedInput[]; begin?: BeginResult }> {
-    const k = this.#fanInKeys(child);
-    const args: (string | number | Uint8Array)[] = [position, inDegree, this.keyTtlMs, carry];
-    if (leaseMs !== undefined) {
-      k.push(keys.lease(this.job, child), keys.out(this.job, child));
-      args.push(this.owner, leaseMs, DONE_MARK);
-    }
+    // Arrays built whole (a push onto an array literal reallocates it): a fan-in runs for nearly every task.
+    const withLease = leaseMs !== undefined;
+    const k = this.#fanInKeys(child, withLease);
+    const args: (string | number | Uint8Array)[] = withLease
+      ? [position, inDegree, this.keyTtlMs, carry, this.owner, leaseMs, DONE_MARK]
+      : [position, inDegree, this.keyTtlMs, carry];
     return this.store.runScript('fanIn', k, args).then((r) => {
       const outcome: FanInResult = r.code === 1 ? 'won' : r.wakeHolder ? 'wake-holder' : 'pending';
       const carried = r.carried ?? NONE_CARRIED;
