@@ -202,13 +202,20 @@ export class MemoryStore implements Store {
         throw new ScriptRejected(name, key, -3, `keys do not share the hash tag of ${first}`);
       }
     }
-    const argv = args.map((a) => {
-      if (!(a instanceof Uint8Array)) return a;
+    // Byte arguments become what the keyspace keeps; the array is copied only when one of them changes
+    // (an owned argument from the port is kept as it is: two store calls per task, no copy).
+    let argv = args;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (!(a instanceof Uint8Array)) continue;
       if (a.byteLength > this.options.maxValueBytes) {
         throw new ValueTooLarge(first, a.byteLength, this.options.maxValueBytes, 'maxValueBytes');
       }
-      return toStoredBytes(a, owned);
-    });
+      const stored = toStoredBytes(a, owned);
+      if (stored === a) continue;
+      if (argv === args) argv = args.slice();
+      (argv as ScriptArg[])[i] = stored;
+    }
     return memoryScripts[name](this.#keyspace, keys, argv, Date.now());
   }
 
