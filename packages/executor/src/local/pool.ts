@@ -172,13 +172,25 @@ export class LocalPool implements Invoker {
   }
 
   /**
-   * Invocations accepted and not started: those in the pool's queue and those a thread holds beyond its
-   * busy slots (from the credits, as in #rebalance; as far as the threads' last reports tell).
+   * Invocations accepted and not started: those in the pool's queue and those the threads hold beyond
+   * their busy slots (as far as the threads' last reports tell).
    */
   backlog(): number {
     let n = this.#queue.size;
-    for (const t of this.#threads) if (!t.exited) n += Math.max(0, this.#prefetch - t.credits);
+    for (const t of this.#threads) n += this.#unstarted(t);
     return n;
+  }
+
+  // From a thread's credits: one with credits above the prefetch allowance has that many idle slots; one
+  // with fewer holds that many invocations it has not started (a thread queues work only while every slot
+  // is busy).
+
+  #idleSlots(t: Thread): number {
+    return t.exited ? 0 : Math.max(0, t.credits - this.#prefetch);
+  }
+
+  #unstarted(t: Thread): number {
+    return t.exited ? 0 : Math.max(0, this.#prefetch - t.credits);
   }
 
   /**
@@ -270,19 +282,16 @@ export class LocalPool implements Invoker {
 
   /**
    * With the pool's queue empty: asks threads that hold invocations they have not started to hand back as
-   * many as the other threads have idle slots. From the credits: a thread with credits above the prefetch
-   * allowance has that many idle slots; one with fewer holds that many unstarted invocations (a thread
-   * queues work only while every slot is busy).
+   * many as the other threads have idle slots.
    */
   #rebalance(): void {
-    const idle = (t: Thread): number => (t.exited ? 0 : Math.max(0, t.credits - this.#prefetch));
     let idleSlots = 0;
-    for (const t of this.#threads) idleSlots += idle(t);
+    for (const t of this.#threads) idleSlots += this.#idleSlots(t);
     if (idleSlots === 0) return;
     for (const t of this.#threads) {
-      const unstarted = this.#prefetch - t.credits;
-      const room = idleSlots - idle(t);
-      if (unstarted <= 0 || room <= 0 || t.returning || t.exited) continue;
+      const unstarted = this.#unstarted(t);
+      const room = idleSlots - this.#idleSlots(t);
+      if (unstarted === 0 || room <= 0 || t.returning) continue;
       t.returning = true;
       t.worker.postMessage({ type: 'return', max: Math.min(unstarted, room) } satisfies ToWorker);
     }
