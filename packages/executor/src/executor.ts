@@ -39,7 +39,7 @@ import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.
 import { PAYLOAD_VERSION, PayloadEncoder, type InvocationPayload } from './payload.js';
 import type { PlanCache } from './plan-cache.js';
 import type { ProgressSink } from './progress.js';
-import { TaskRecords, type BeginResult } from './records.js';
+import { FanInKeys, TaskRecords, type BeginResult } from './records.js';
 import { decodeValue, encodeValue, valueBytes, type Value } from './values.js';
 
 /** Moves an encoded payload to a new executor. Backends differ only here. */
@@ -142,6 +142,8 @@ interface JobContext {
   /** Encodes the payloads of children this host invokes (the job's config is encoded once). */
   payloads: PayloadEncoder;
   faults: FaultInjector;
+  /** The keys of children's fan-in records, shared by the job's executors on this host. */
+  fanInKeys: FanInKeys;
 }
 
 /** Contexts of recent jobs: a job's options, deadline and config are job-wide, the same in every payload. */
@@ -161,6 +163,7 @@ function contextOf(payload: InvocationPayload): JobContext {
       options,
       payloads: new PayloadEncoder(shared, options.payloadLimitBytes),
       faults: new FaultInjector(payload.config.faults),
+      fanInKeys: new FanInKeys(payload.job),
     };
     if (jobContexts.size >= 64) jobContexts.delete(jobContexts.keys().next().value!);
     jobContexts.set(payload.job, context);
@@ -235,6 +238,7 @@ class Invocation {
       payload.job,
       `${deps.executorId}#${payload.attempt}`,
       payload.config.keyTtlMs,
+      context.fanInKeys,
     );
     this.#faults = context.faults;
     this.#progress = deps.progress;

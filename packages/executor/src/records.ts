@@ -45,12 +45,52 @@ function beginResult(code: number): BeginResult {
   return code === 1 ? 'compute' : code === 2 ? 'resume' : 'skip';
 }
 
+/**
+ * The keys of the fan-in records of a job's children, built once per host and reused by every executor of
+ * the job there: each parent of a child asks for the same keys (the 100 parents of an `add` in Figure 13's
+ * graph, both parents of a tree reduction's node when they ran on one host). A key is a fresh string each
+ * time it is built, flattened again when it is hashed or written, so a cached one saves both. At most
+ * `maxChildren` children are kept; the cache starts over beyond that (children are fanned in to
+ * roughly in plan order, so the recent ones are the ones asked for again).
+ */
+export class FanInKeys {
+  readonly #plain = new Map<number, readonly string[]>();
+  readonly #leased = new Map<number, readonly string[]>();
+
+  constructor(
+    readonly job: string,
+    private readonly maxChildren = 512,
+  ) {}
+
+  /** in, trigger, hold, inputs; then the child's lease and output keys when the fan-in takes the lease. */
+  of(child: number, withLease: boolean): readonly string[] {
+    const cache = withLease ? this.#leased : this.#plain;
+    let k = cache.get(child);
+    if (k === undefined) {
+      const { job } = this;
+      const fanIn = keys.fanIn(job, child);
+      const trigger = keys.trigger(job, child);
+      const hold = keys.hold(job, child);
+      const inputs = keys.inputs(job, child);
+      k = Object.freeze(
+        withLease
+          ? [fanIn, trigger, hold, inputs, keys.lease(job, child), keys.out(job, child)]
+          : [fanIn, trigger, hold, inputs],
+      );
+      if (cache.size >= this.maxChildren) cache.clear();
+      cache.set(child, k);
+    }
+    return k;
+  }
+}
+
 export class TaskRecords {
   constructor(
     private readonly store: Store,
     private readonly job: string,
     private readonly owner: string,
     private readonly keyTtlMs: number,
+    private readonly fanInKeys: FanInKeys = new FanInKeys(job),
   ) {}
 
   // begin and fanIn run once or twice per task: promise chains, not async functions (an await costs an
@@ -88,18 +128,6 @@ export class TaskRecords {
     return r.written;
   }
 
-  /** The keys of a child's fan-in record; with its lease and output keys when the fan-in takes the lease. */
-  #fanInKeys(child: number, withLease = false): string[] {
-    const { job } = this;
-    const fanIn = keys.fanIn(job, child);
-    const trigger = keys.trigger(job, child);
-    const hold = keys.hold(job, child);
-    const inputs = keys.inputs(job, child);
-    return withLease
-      ? [fanIn, trigger, hold, inputs, keys.lease(job, child), keys.out(job, child)]
-      : [fanIn, trigger, hold, inputs];
-  }
-
   /**
    * Fan-in of one parent for a child. `carry` is the parent's small output to carry in the child's fan-in
    * record (written in the same atomic step as the signal), or '' when it is stored under its own key.
@@ -114,7 +142,7 @@ export class TaskRecords {
   ): Promise<{ outcome: FanInResult; carried: readonly CarriedInput[]; begin?: BeginResult }> {
     // Arrays built whole (a push onto an array literal reallocates it): a fan-in runs for nearly every task.
     const withLease = leaseMs !== undefined;
-    const k = this.#fanInKeys(child, withLease);
+    const k = this.fanInKeys.of(child, withLease);
     const args: (string | number | Uint8Array)[] = withLease
       ? [position, inDegree, this.keyTtlMs, carry, this.owner, leaseMs, DONE_MARK]
       : [position, inDegree, this.keyTtlMs, carry];
@@ -130,7 +158,7 @@ export class TaskRecords {
     position: number,
     inDegree: number,
   ): Promise<{ outcome: HoldResult; carried: readonly CarriedInput[] }> {
-    const r = await this.store.runScript('fanInHold', this.#fanInKeys(child), [
+    const r = await this.store.runScript('fanInHold', this.fanInKeys.of(child, false), [
       position,
       inDegree,
       this.keyTtlMs,
