@@ -232,6 +232,15 @@ describe('wukong run graph', () => {
     const missing = await wukong('run', 'graph', join(dir, 'missing.json'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/GraphFileError \[SCHEDULER_GRAPH_FILE\]: cannot read graph file/);
+
+    const garbage = join(dir, 'garbage.json');
+    await writeFile(garbage, 'tasks: [a, b]\n');
+    const neither = await wukong('run', 'graph', garbage);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toBe(
+      `wukong: GraphFileError [SCHEDULER_GRAPH_FILE]: cannot read graph file ${garbage}: ` +
+        'neither a JSON graph (an object, starting with "{") nor a binary graph frame\n',
+    );
   });
 
   it('rejects bad option values before running', async () => {
