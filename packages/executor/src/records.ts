@@ -50,8 +50,9 @@ function beginResult(code: number): BeginResult {
  * the job there: each parent of a child asks for the same keys (the 100 parents of an `add` in Figure 13's
  * graph, both parents of a tree reduction's node when they ran on one host). A key is a fresh string each
  * time it is built, flattened again when it is hashed or written, so a cached one saves both. At most
- * `maxChildren` children are kept; the cache starts over beyond that (children are fanned in to
- * roughly in plan order, so the recent ones are the ones asked for again).
+ * `maxChildren` children are kept per variant; the cache starts over beyond that (children are fanned in
+ * to roughly in plan order, so the recent ones are the ones asked for again). That bounds it to ~0.3 MB
+ * per job, kept as long as the job's context on the host (the 64 most recent jobs).
  */
 export class FanInKeys {
   readonly #plain = new Map<number, readonly string[]>();
@@ -59,7 +60,7 @@ export class FanInKeys {
 
   constructor(
     readonly job: string,
-    private readonly maxChildren = 512,
+    private readonly maxChildren = 256,
   ) {}
 
   /** in, trigger, hold, inputs; then the child's lease and output keys when the fan-in takes the lease. */
