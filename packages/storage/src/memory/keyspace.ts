@@ -6,7 +6,13 @@ import type { StreamEvent } from '../store.js';
 
 export interface StringEntry {
   readonly type: 'string';
-  value: Uint8Array;
+  /**
+   * The bytes; or, for a token a script wrote (an owner, a parent index, the done mark), its text, whose
+   * UTF-8 bytes are the value as Redis would keep them. A short string takes ~30 bytes of heap where a
+   * Uint8Array takes ~200 plus its backing store, and a job leaves one or two such tokens per task (its
+   * lease, its trigger) until it ends.
+   */
+  value: Uint8Array | string;
   expiresAt: number;
 }
 export interface SetEntry {

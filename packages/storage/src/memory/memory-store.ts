@@ -40,9 +40,14 @@ import {
 } from '../scripts/registry.js';
 import type { AppendEventOptions, ReadEventsOptions, Store, StreamEvent } from '../store.js';
 import { Keyspace, type StreamEntry } from './keyspace.js';
-import { memoryScripts } from './scripts.js';
+import { memoryScripts, utf8 } from './scripts.js';
 import { servePort } from './protocol.js';
 import { toStoredBytes } from './shared-bytes.js';
+
+/** A string entry's value as bytes: a token the scripts kept as text (keyspace.ts) becomes its UTF-8. */
+function storedBytes(value: Uint8Array | string): Uint8Array {
+  return typeof value === 'string' ? utf8(value) : value;
+}
 
 /** Shard name used in errors of the memory store. */
 export const MEMORY_SHARD = 'memory';
@@ -111,7 +116,7 @@ export class MemoryStore implements Store {
     const entry = this.#keyspace.get(key);
     if (entry === undefined) return null;
     if (entry.type !== 'string') throw new WrongKeyType(key, MEMORY_SHARD);
-    return entry.value;
+    return storedBytes(entry.value);
   }
 
   async getRequired(key: string): Promise<Uint8Array> {
@@ -128,7 +133,7 @@ export class MemoryStore implements Store {
       if (entry === undefined) return null;
       // As on Redis, where mget is a GET per key: reading a set or stream as a value is a caller bug.
       if (entry.type !== 'string') throw new WrongKeyType(key, MEMORY_SHARD);
-      return entry.value;
+      return storedBytes(entry.value);
     });
   }
 

@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
  * indices, done marks) are short and ASCII: copied here directly, which costs far less than a call into
  * TextEncoder; anything else goes through it.
  */
-function utf8(s: string): Uint8Array {
+export function utf8(s: string): Uint8Array {
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -52,7 +52,7 @@ function stringValue(ks: Keyspace, key: string, now: number): string | null | fa
   const entry = ks.get(key, now);
   if (entry === undefined) return null;
   if (entry.type !== 'string') return false;
-  return decoder.decode(entry.value);
+  return typeof entry.value === 'string' ? entry.value : decoder.decode(entry.value);
 }
 
 /** Parent, in-degree and TTL as fanIn / fanInHold check them; a negative code when invalid. */
@@ -128,7 +128,7 @@ const fanIn: Twin = (ks, keys, argv, now) => {
     return [0, arrived, '', wake];
   }
   if (trigger === undefined) {
-    ks.put(triggerKey as string, { type: 'string', value: utf8(parent), expiresAt: now + ttl });
+    ks.put(triggerKey as string, { type: 'string', value: parent, expiresAt: now + ttl });
   }
   const holder = stringValue(ks, triggerKey as string, now) || '';
   if (holder === parent && lease !== undefined) {
@@ -158,7 +158,7 @@ const fanInHold: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now)
   const already = members.has(parent);
   const others = already ? members.size - 1 : members.size;
   if (others < inDegree - 1) {
-    ks.put(holdKey as string, { type: 'string', value: utf8(parent), expiresAt: now + ttl });
+    ks.put(holdKey as string, { type: 'string', value: parent, expiresAt: now + ttl });
     return [0, members.size, parent];
   }
   if (!already) {
@@ -166,7 +166,7 @@ const fanInHold: Twin = (ks, [inKey, triggerKey, holdKey, inputsKey], argv, now)
     ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
   }
   if (trigger === undefined) {
-    ks.put(triggerKey as string, { type: 'string', value: utf8(parent), expiresAt: now + ttl });
+    ks.put(triggerKey as string, { type: 'string', value: parent, expiresAt: now + ttl });
   }
   const winner = stringValue(ks, triggerKey as string, now) || '';
   if (winner === parent && inputsKey !== undefined) {
@@ -201,7 +201,7 @@ function takeLease(ks: Keyspace, leaseKey: string, outKey: string, a: TaskBeginA
   const current = stringValue(ks, leaseKey, now);
   if (current === a.mark) return 3;
   if (current !== null && current !== a.owner) return 0;
-  ks.put(leaseKey, { type: 'string', value: utf8(a.owner), expiresAt: now + a.ms });
+  ks.put(leaseKey, { type: 'string', value: a.owner, expiresAt: now + a.ms });
   return ks.get(outKey, now) !== undefined ? 2 : 1;
 }
 
@@ -226,11 +226,11 @@ const leaseAcquire: Twin = (ks, [key], argv, now) => {
   const current = stringValue(ks, key as string, now);
   if (current === false) return [-4, '', 0];
   if (current === null) {
-    ks.put(key as string, { type: 'string', value: utf8(args.owner), expiresAt: now + args.ms });
+    ks.put(key as string, { type: 'string', value: args.owner, expiresAt: now + args.ms });
     return [1, args.owner, args.ms];
   }
   if (current === args.owner) {
-    ks.put(key as string, { type: 'string', value: utf8(args.owner), expiresAt: now + args.ms });
+    ks.put(key as string, { type: 'string', value: args.owner, expiresAt: now + args.ms });
     return [2, args.owner, args.ms];
   }
   return [0, current, ks.pttl(key as string, now)];
@@ -243,7 +243,7 @@ const leaseRenew: Twin = (ks, [key], argv, now) => {
   if (current === null) return [3, '', 0];
   if (current === false) return [-4, '', 0];
   if (current === args.owner) {
-    ks.put(key as string, { type: 'string', value: utf8(args.owner), expiresAt: now + args.ms });
+    ks.put(key as string, { type: 'string', value: args.owner, expiresAt: now + args.ms });
     return [1, args.owner, args.ms];
   }
   return [0, current, ks.pttl(key as string, now)];
@@ -271,11 +271,11 @@ const writeOnce: Twin = (ks, [key, leaseKey], argv, now) => {
   const existed = ks.get(key as string, now) !== undefined;
   if (!existed) {
     const value = argv[0];
-    const bytes = value instanceof Uint8Array ? value : utf8(text(value));
-    ks.put(key as string, { type: 'string', value: bytes, expiresAt: now + ttl });
+    const stored = value instanceof Uint8Array ? value : text(value);
+    ks.put(key as string, { type: 'string', value: stored, expiresAt: now + ttl });
   }
   if (leaseKey !== undefined) {
-    ks.put(leaseKey, { type: 'string', value: utf8(mark), expiresAt: now + ttl });
+    ks.put(leaseKey, { type: 'string', value: mark, expiresAt: now + ttl });
   }
   return [existed ? 0 : 1];
 };

@@ -515,6 +515,38 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
     });
 
     describe('lease scripts', () => {
+      it('a token a script wrote reads back through get and mget as its UTF-8 bytes', async () => {
+        const job = jobId();
+        const owner = 'exécuteur-α';
+        const lease = keys.lease(job, 5);
+        expect((await store.runScript('leaseAcquire', [lease], [owner, 30_000])).owner).toBe(owner);
+        const utf8 = Uint8Array.from(Buffer.from(owner, 'utf8'));
+        const got = await store.get(lease);
+        expect(got).toBeInstanceOf(Uint8Array);
+        expect(Uint8Array.from(got!)).toEqual(utf8);
+        const [viaMget] = await store.mget([lease]);
+        expect(viaMget).toBeInstanceOf(Uint8Array);
+        expect(Uint8Array.from(viaMget!)).toEqual(utf8);
+        // The token compares as text again: its owner renews and releases it, nobody else does.
+        expect((await store.runScript('leaseRenew', [lease], ['executeur-a', 30_000])).ok).toBe(false);
+        expect((await store.runScript('leaseRenew', [lease], [owner, 30_000])).ok).toBe(true);
+        expect((await store.runScript('leaseRelease', [lease], [owner])).ok).toBe(true);
+        expect(await store.get(lease)).toBeNull();
+
+        // The trigger of a completed fan-in holds the winning parent's index; the done mark, the text given.
+        const child = 6;
+        const k3 = [keys.fanIn(job, child), keys.trigger(job, child), keys.hold(job, child)];
+        await store.runScript('fanIn', k3, [0, 1, TTL_MS]);
+        const trigger = await store.get(keys.trigger(job, child));
+        expect(trigger).toBeInstanceOf(Uint8Array);
+        expect(Buffer.from(trigger!).toString()).toBe('0');
+        const out = keys.out(job, 7);
+        await store.runScript('writeOnce', [out, keys.lease(job, 7)], [bytes(3, 1), TTL_MS, 'fertig-✓']);
+        const mark = await store.get(keys.lease(job, 7));
+        expect(mark).toBeInstanceOf(Uint8Array);
+        expect(Uint8Array.from(mark!)).toEqual(Uint8Array.from(Buffer.from('fertig-✓', 'utf8')));
+      });
+
       it('acquire, renew and release only by the owner', async () => {
         const key = keys.lease(jobId(), 3);
         const a = await store.runScript('leaseAcquire', [key], ['exec-a', 30_000]);
