@@ -91,7 +91,8 @@ export class TaskRecords {
     private readonly job: string,
     private readonly owner: string,
     private readonly keyTtlMs: number,
-    private readonly fanInKeys: FanInKeys = new FanInKeys(job),
+    /** The job's fan-in keys on this host, shared by its executors (see FanInKeys). */
+    private readonly fanInKeys: FanInKeys,
   ) {}
 
   // begin and fanIn run once or twice per task: promise chains, not async functions (an await costs an

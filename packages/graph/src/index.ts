@@ -36,7 +36,14 @@ export {
   GRAPH_FRAME_MAGIC,
   GRAPH_FORMAT_VERSION,
 } from './codec/binary.js';
-export { encodeFrame, decodeFrame, sectionAs, type DecodedFrame, type SectionBytes } from './codec/frame.js';
+export {
+  encodeFrame,
+  decodeFrame,
+  hasFrameMagic,
+  sectionAs,
+  type DecodedFrame,
+  type SectionBytes,
+} from './codec/frame.js';
 export { InlinePacker, unpackInline } from './codec/inline.js';
 export { KeyIndex } from './key-index.js';
 export { GraphBuilder, type TaskOptions } from './builder.js';

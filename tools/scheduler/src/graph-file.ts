@@ -4,7 +4,7 @@
  * neither is refused as such, rather than with the codec's complaint about a magic number.
  */
 import { readFile } from 'node:fs/promises';
-import { decodeGraph, GRAPH_FRAME_MAGIC, parseGraphJson, type Graph } from '@wukong/graph';
+import { decodeGraph, GRAPH_FRAME_MAGIC, hasFrameMagic, parseGraphJson, type Graph } from '@wukong/graph';
 import { GraphFileError } from './errors.js';
 
 const OPEN_BRACE = 0x7b;
@@ -20,9 +20,7 @@ export async function loadGraphFile(path: string): Promise<Graph> {
   let first = 0;
   while (first < bytes.length && WHITESPACE.has(bytes[first] as number)) first++;
   if (bytes[first] === OPEN_BRACE) return parseGraphJson(new TextDecoder().decode(bytes));
-  const magic =
-    bytes.byteLength >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : -1;
-  if (magic !== GRAPH_FRAME_MAGIC) {
+  if (!hasFrameMagic(bytes, GRAPH_FRAME_MAGIC)) {
     throw new GraphFileError(
       path,
       'neither a JSON graph (an object, starting with "{") nor a binary graph frame',

@@ -18,7 +18,7 @@ import {
   checkTwoHolders,
 } from './scenarios.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
-import { shapesGraph } from './graphs.js';
+import { shapesGraph, sleepSum } from './graphs.js';
 
 const fast = { leaseMs: 400 };
 
@@ -91,10 +91,7 @@ describe('the local pool', () => {
     // has taken their invocation, so the pool never holds more than 16 of the 64 leaves.
     const small = await connect({ workers: 2, executorsPerWorker: 2, executorOptions: fast });
     try {
-      const b = new GraphBuilder();
-      const parts = Array.from({ length: 64 }, (_, i) => b.task(`s${i}`, 'sleep', 5, 1));
-      b.task('total', 'add', ...parts);
-      const { outputs, report } = await small.run(b.build());
+      const { outputs, report } = await small.run(sleepSum(64, 5));
       expect(outputs.get('total')).toBe(64);
       expect(report.counters.tasksExecuted).toBe(65);
       expect(small.backendStats.maxQueued).toBeGreaterThan(0);
@@ -112,10 +109,7 @@ describe('the local pool, invoke()', () => {
     const store = new MemoryStore();
     const pool = await LocalPool.start({ workers: 1, executorsPerWorker: 1, store: { memory: store } });
     try {
-      const b = new GraphBuilder();
-      const parts = Array.from({ length: 12 }, (_, i) => b.task(`s${i}`, 'sleep', 300, 1));
-      b.task('total', 'add', ...parts);
-      const plan = buildPlan(b.build());
+      const plan = buildPlan(sleepSum(12, 300));
       const encoded = encodePlan(plan);
       const job = 'jpool1';
       await storePlan(store, job, encoded, 60_000);
@@ -151,10 +145,7 @@ describe('the watchdog and a full pool', () => {
     // not lost: the job completes with no retry, well inside the retry budget.
     const small = await connect({ workers: 1, executorsPerWorker: 1, executorOptions: fast });
     try {
-      const b = new GraphBuilder();
-      const parts = Array.from({ length: 6 }, (_, i) => b.task(`s${i}`, 'sleep', 700, 1));
-      b.task('total', 'add', ...parts);
-      const { outputs, report } = await small.run(b.build(), { stallMs: 300 });
+      const { outputs, report } = await small.run(sleepSum(6, 700), { stallMs: 300 });
       expect(outputs.get('total')).toBe(6);
       expect(report.retries).toBe(0);
       expect(report.counters.tasksExecuted).toBe(7);

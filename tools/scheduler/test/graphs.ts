@@ -82,3 +82,11 @@ export function chainGraph(): Graph {
   b.task('c', 'add', bb, 1);
   return b.build();
 }
+
+/** `count` leaves `s<i> = sleep(ms, 1)` summed by `total` (which is then `count`). */
+export function sleepSum(count: number, ms: number): Graph {
+  const b = new GraphBuilder();
+  const parts = Array.from({ length: count }, (_, i) => b.task(`s${i}`, 'sleep', ms, 1));
+  b.task('total', 'add', ...parts);
+  return b.build();
+}

@@ -150,7 +150,7 @@ export class LocalPool implements Invoker {
 
   /** Why an invocation cannot be taken: the pool is closed, or the payload is over the limit (as Lambda). */
   #refusal(payload: Uint8Array): Error | undefined {
-    if (this.#closed) return new Error('local pool is closed');
+    if (this.#closed) return poolClosed();
     if (payload.byteLength > this.#opts.payloadLimitBytes)
       return new PayloadTooLargeError(payload.byteLength, this.#opts.payloadLimitBytes);
     return undefined;
@@ -217,7 +217,7 @@ export class LocalPool implements Invoker {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
-    const closed = new Error('local pool is closed');
+    const closed = poolClosed();
     for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift())
       item.reject?.(closed);
     await Promise.all(this.#threads.map((t) => stopThread(t.worker)));
@@ -232,7 +232,7 @@ export class LocalPool implements Invoker {
   }
 
   #deliver(item: Queued): void {
-    if (this.#closed) return item.reject?.(new Error('local pool is closed'));
+    if (this.#closed) return item.reject?.(poolClosed());
     const best = this.#roomiest();
     if (best === undefined || this.#queue.size > 0) {
       this.#stats.maxQueued = Math.max(this.#stats.maxQueued, this.#queue.push(item));
@@ -362,6 +362,11 @@ export class LocalPool implements Invoker {
       });
     });
   }
+}
+
+/** What invoke() and the invocations queued at close are refused with once the pool has closed. */
+function poolClosed(): Error {
+  return new Error('local pool is closed');
 }
 
 function answerStop(thread: Thread, job: string): void {

@@ -64,6 +64,13 @@ export interface DecodedFrame {
   readonly sections: readonly Uint8Array[];
 }
 
+/** Whether `bytes` start with the magic number `magic`, as a frame of that kind does. */
+export function hasFrameMagic(bytes: Uint8Array, magic: number): boolean {
+  return (
+    bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === magic
+  );
+}
+
 /** Reads a frame written by {@link encodeFrame}; `what` names the content in error messages. */
 export function decodeFrame(bytes: Uint8Array, magic: number, what: string): DecodedFrame {
   assertLittleEndian();
@@ -72,7 +79,7 @@ export function decodeFrame(bytes: Uint8Array, magic: number, what: string): Dec
   }
   const aligned = bytes.byteOffset % ALIGN === 0 ? bytes : bytes.slice();
   const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength);
-  if (view.getUint32(0, true) !== magic) {
+  if (!hasFrameMagic(aligned, magic)) {
     throw new GraphCodecError(`${what}: wrong magic number (not a ${what} frame)`);
   }
   const version = view.getUint16(4, true);
