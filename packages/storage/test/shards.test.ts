@@ -2,8 +2,18 @@
 // Redis store has: slot layout, chunks spread over shards, a lost chunk.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys, ObjectLost, RedisShards, slotOf, slotRanges, chunkKey } from '../src/index.js';
+import {
+  keys,
+  ObjectLost,
+  openStore,
+  RedisShards,
+  slotOf,
+  slotRanges,
+  chunkKey,
+  TaskBeginCode,
+} from '../src/index.js';
 import { defineRedisConformanceSuite, redisOpener, REDIS_CHUNK_BYTES } from './harness/conformance.js';
+import { startOldSetProxy } from './harness/old-set-proxy.js';
 import { shardsUrl, startShards, stopAll, type RedisProcess } from '../src/testing/index.js';
 
 let servers: RedisProcess[] = [];
@@ -92,5 +102,46 @@ describe('RedisShards specifics', () => {
     expect(
       await (raw[shard] as Redis).script('EXISTS', '1b240460cf3133d6402abb5d23b41fb75459f8ca'),
     ).toBeDefined();
+  });
+  it('begins tasks with SET NX GET and EXISTS, not a script, on Redis 7', async () => {
+    const job = `jnative${Date.now().toString(36)}`;
+    const lease = keys.lease(job, 3);
+    const shard = raw[slotRanges(3)[slotOf(lease)] as number] as Redis;
+    const calls = async (): Promise<Record<string, number>> => {
+      const info = (await shard.info('commandstats')) as string;
+      return Object.fromEntries(
+        [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map((m) => [m[1], Number(m[2])]),
+      );
+    };
+    const before = await calls();
+    const r = await store.runScript('taskBegin', [lease, keys.out(job, 3)], ['x', 30_000, 'done']);
+    expect(r).toMatchObject({ code: TaskBeginCode.Compute, owner: 'x' });
+    const after = await calls();
+    expect((after.set ?? 0) - (before.set ?? 0)).toBe(1);
+    expect((after.exists ?? 0) - (before.exists ?? 0)).toBe(1);
+    expect(after.evalsha ?? 0).toBe(before.evalsha ?? 0);
+    expect(Number(await shard.pttl(lease))).toBeGreaterThan(25_000);
+    await store.deleteJob(job);
+  });
+
+  it('begins tasks with the Lua script on a server that refuses SET NX GET (before Redis 7.0)', async () => {
+    const proxy = await startOldSetProxy(servers[0]!);
+    const old = await openStore(`redis://127.0.0.1:${proxy.port}`);
+    try {
+      const job = `jold${Date.now().toString(36)}`;
+      const k = [keys.lease(job, 1), keys.out(job, 1)];
+      const begin = (owner: string) => old.runScript('taskBegin', k, [owner, 30_000, 'done']);
+      expect(await begin('a')).toMatchObject({ code: TaskBeginCode.Compute, owner: 'a' });
+      // The first call tried the native command, was refused, and switched the store to the script.
+      expect(proxy.rewritten).toBe(1);
+      expect(await begin('b')).toMatchObject({ code: TaskBeginCode.HeldByOther, owner: 'a' });
+      await old.set(keys.out(job, 1), Uint8Array.of(1), 60_000);
+      expect(await begin('a')).toMatchObject({ code: TaskBeginCode.Resume, leased: true });
+      expect(proxy.rewritten).toBe(1);
+      await old.deleteJob(job);
+    } finally {
+      await old.close();
+      await proxy.close();
+    }
   });
 });

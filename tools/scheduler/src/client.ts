@@ -34,7 +34,7 @@ export interface ConnectOptions {
   storage?: string;
   /** Worker threads. @default os.availableParallelism() */
   workers?: number;
-  /** Executors running at once per thread (raise for sleep-bound experiments). @default 1 */
+  /** Executors running at once per thread (raise for sleep-bound experiments). @default 128 */
   executorsPerWorker?: number;
   /** Emulated invocation latency. @default 0 */
   invocationLatencyMs?: number;
@@ -48,6 +48,8 @@ export interface ConnectOptions {
   seed?: number;
   /** Executors flush progress events (done tasks, spans, counters) at least this often. @default 50 */
   eventFlushMs?: number;
+  /** Largest young generation of each worker thread's heap, MiB (see LocalPoolOptions). @default 192 */
+  youngGenerationMb?: number;
   /** Executor options for every job (a job's own `executorOptions` win). */
   executorOptions?: ExecutorOptions;
 }
@@ -123,6 +125,7 @@ export class Client {
           'payloadLimitBytes',
           'seed',
           'eventFlushMs',
+          'youngGenerationMb',
         ]),
       });
       return new Client(store, pool, createOpRegistry(), options, true);

@@ -136,6 +136,24 @@ describe('the local pool, invoke()', () => {
       await store.close();
     }
   });
+
+  it('starts its threads with the young generation asked for, and refuses a size below 1 MiB', async () => {
+    const store = new MemoryStore();
+    try {
+      await expect(LocalPool.start({ youngGenerationMb: 0, store: { memory: store } })).rejects.toThrow(
+        'youngGenerationMb must be at least 1',
+      );
+      // A small young generation works, it only collects more often.
+      const client = await connect({ workers: 1, youngGenerationMb: 4 });
+      try {
+        expect((await client.compute(sleepSum(64, 0))).get('total')).toBe(64);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('the watchdog and a full pool', () => {

@@ -3,7 +3,7 @@
 // holds both to the same semantics. They run synchronously on the store's thread, hence atomically.
 // Read the .lua headers for KEYS, ARGV and return codes; comments here only note where JS differs.
 import type { ScriptName } from '../scripts/registry.js';
-import type { Keyspace } from './keyspace.js';
+import type { HashEntry, Keyspace } from './keyspace.js';
 
 export type ScriptArgValue = string | number | Uint8Array;
 type Twin = (
@@ -98,10 +98,14 @@ const fanIn: Twin = (ks, keys, argv, now) => {
   // writes nothing.
   const set = ks.get(inKey as string, now);
   if (set !== undefined && set.type !== 'set') return [-4, 0, ''];
-  const inputs = inputsKey === undefined ? undefined : ks.get(inputsKey, now);
-  if (inputs !== undefined && inputs.type !== 'hash') return [-4, 0, ''];
+  const value = argv[3];
+  const carries = inputsKey !== undefined && value !== undefined && value !== '';
   const members = set?.members ?? new Set<string>();
   const arrivedNow = members.has(parent) ? members.size : members.size + 1;
+  // The inputs hash is written by a carrier and read by the trigger holder.
+  const inputs = inputsKey === undefined ? undefined : ks.get(inputsKey, now);
+  if (inputs !== undefined && inputs.type !== 'hash' && (carries || arrivedNow >= inDegree))
+    return [-4, 0, ''];
   let holdValue: string | null = null;
   let trigger: ReturnType<Keyspace['get']> = undefined;
   if (arrivedNow < inDegree) {
@@ -115,12 +119,12 @@ const fanIn: Twin = (ks, keys, argv, now) => {
   }
 
   members.add(parent);
-  ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
-  const value = argv[3];
-  if (inputsKey !== undefined && value !== undefined && value !== '') {
-    const fields = inputs?.fields ?? new Map<string, Uint8Array>();
+  // The set's TTL is set when it is created, as in the Lua script.
+  if (set === undefined) ks.put(inKey as string, { type: 'set', members, expiresAt: now + ttl });
+  if (carries) {
+    const fields = (inputs as HashEntry | undefined)?.fields ?? new Map<string, Uint8Array>();
     fields.set(parent, value instanceof Uint8Array ? value : utf8(String(value)));
-    ks.put(inputsKey, { type: 'hash', fields, expiresAt: now + ttl });
+    ks.put(inputsKey as string, { type: 'hash', fields, expiresAt: now + ttl });
   }
   const arrived = members.size;
   if (arrived < inDegree) {

@@ -92,15 +92,12 @@ elseif tonumber(parent) >= inDegree then
 end
 
 -- Key types are checked only for the keys this call reads or writes, and no call that is refused (-4) leaves
--- anything written: the inputs hash is checked before the first write; SADD, the first write, checks the
--- fan-in set itself (redis.pcall); a key read after it that holds another type undoes the SADD. (A TYPE
--- call per key on every arrival cost about a third of the script's time.)
-if carry then
-  local keyType = redis.call('TYPE', KEYS[4])['ok']
-  if keyType ~= 'none' and keyType ~= 'hash' then
-    return { -4, 0, '' }
-  end
-end
+-- anything written: SADD, the first write, checks the fan-in set itself (redis.pcall); a key met after it
+-- that holds another type (the carried-inputs hash, the holder, the trigger, the lease) undoes the SADD.
+-- Each redis.call costs a few microseconds, most of the script's time, so a waiting arrival makes as few as
+-- it can: no TYPE call where a pcall'd write checks the type itself, and the fan-in set's TTL is set once,
+-- by the call whose SADD created it (the TTL outlasts the job, so refreshing it on every arrival adds
+-- nothing).
 local added = redis.pcall('SADD', KEYS[1], parent)
 if type(added) == 'table' then
   return { -4, 0, '' }
@@ -112,6 +109,9 @@ local function refuse()
   return { -4, 0, '' }
 end
 local arrived = redis.call('SCARD', KEYS[1])
+if added == 1 and arrived == 1 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
 local wake = 0
 if arrived < inDegree then
   if #KEYS >= 3 and arrived == inDegree - 1 then
@@ -124,17 +124,27 @@ if arrived < inDegree then
     end
   end
 else
-  for _, i in ipairs(lease and { 2, 5 } or { 2 }) do
+  -- The trigger holder reads the inputs hash (HGETALL) even when it carries nothing itself.
+  local checked = { 2 }
+  if lease then
+    checked = { 2, 5 }
+  end
+  if carry and ARGV[4] == '' then
+    checked[#checked + 1] = 4
+  end
+  for _, i in ipairs(checked) do
     local keyType = redis.call('TYPE', KEYS[i])['ok']
-    if keyType ~= 'none' and keyType ~= 'string' then
+    local expected = (i == 4) and 'hash' or 'string'
+    if keyType ~= 'none' and keyType ~= expected then
       return refuse()
     end
   end
 end
 
-redis.call('PEXPIRE', KEYS[1], ttl)
 if carry and ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[4], parent, ARGV[4])
+  if type(redis.pcall('HSET', KEYS[4], parent, ARGV[4])) == 'table' then
+    return refuse()
+  end
   redis.call('PEXPIRE', KEYS[4], ttl)
 end
 if arrived < inDegree then

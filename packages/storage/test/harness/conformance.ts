@@ -630,6 +630,26 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       expect((await store.runScript('readInputs', [keys.inputs(job, 10)], [])).carried).toEqual([]);
     });
 
+    it('fanIn refuses an inputs key of another type only when it would write or read it, writing nothing', async () => {
+      const job = jobId();
+      const k4 = [keys.fanIn(job, 12), keys.trigger(job, 12), keys.hold(job, 12), keys.inputs(job, 12)];
+      await store.set(keys.inputs(job, 12), bytes(3, 1), TTL_MS);
+      // A carrier would write the hash: refused, and its arrival is not recorded.
+      const carrier = await store
+        .runScript('fanIn', k4, [0, 2, TTL_MS, bytes(4, 2)])
+        .catch((e: unknown) => e);
+      expect((carrier as ScriptRejected).rejection).toBe(ScriptRejection.WrongType);
+      // A waiting parent whose output is stored elsewhere does not touch it.
+      expect(await store.runScript('fanIn', k4, [1, 2, TTL_MS, ''])).toMatchObject({ code: 0, arrived: 1 });
+      // The parent that completes the set would read it: refused, and the set is as it was.
+      const completing = await store.runScript('fanIn', k4, [0, 2, TTL_MS, '']).catch((e: unknown) => e);
+      expect((completing as ScriptRejected).rejection).toBe(ScriptRejection.WrongType);
+      await store.delete([keys.inputs(job, 12)]);
+      const done = await store.runScript('fanIn', k4, [0, 2, TTL_MS, bytes(4, 2)]);
+      expect(done).toMatchObject({ holdsTrigger: true, arrived: 2, holder: '0' });
+      expect(done.carried?.map(([p]) => p)).toEqual([0]);
+    });
+
     it('fanIn with the lease keys starts the child for the trigger holder only, as taskBegin would', async () => {
       const job = jobId();
       const child = 11;
