@@ -48,7 +48,7 @@ export interface ConnectOptions {
   seed?: number;
   /** Executors flush progress events (done tasks, spans, counters) at least this often. @default 50 */
   eventFlushMs?: number;
-  /** Largest young generation of each worker thread's heap, MiB (see LocalPoolOptions). @default 192 */
+  /** Largest young generation of each worker thread's heap, MiB (see LocalPoolOptions). @default 3/8 per executor slot, 48..256 */
   youngGenerationMb?: number;
   /** Executor options for every job (a job's own `executorOptions` win). */
   executorOptions?: ExecutorOptions;

@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, type Graph } from '@wukong/graph';
-import { crashPoints, LocalPool, PAYLOAD_VERSION, PayloadEncoder, storePlan } from '@wukong/executor';
+import {
+  crashPoints,
+  LocalPool,
+  PAYLOAD_VERSION,
+  PayloadEncoder,
+  storePlan,
+  type LocalPoolOptions,
+} from '@wukong/executor';
 import { buildPlan, encodePlan } from '@wukong/partitioner';
 import { MemoryStore } from '@wukong/storage';
 import { connect, type Client } from '../src/client.js';
@@ -137,12 +144,22 @@ describe('the local pool, invoke()', () => {
     }
   });
 
-  it('starts its threads with the young generation asked for, and refuses a size below 1 MiB', async () => {
+  it("sizes its threads' young generation by their executor slots, and refuses a size below 1 MiB", async () => {
     const store = new MemoryStore();
+    const started: LocalPool[] = [];
     try {
       await expect(LocalPool.start({ youngGenerationMb: 0, store: { memory: store } })).rejects.toThrow(
         'youngGenerationMb must be at least 1',
       );
+      const sized = async (options: Partial<LocalPoolOptions>): Promise<number | undefined> => {
+        const pool = await LocalPool.start({ workers: 1, store: { memory: store }, ...options });
+        started.push(pool);
+        return pool.youngGenerationMb;
+      };
+      expect(await sized({})).toBe(48); // 128 slots: V8's own default
+      expect(await sized({ executorsPerWorker: 500 })).toBe(188);
+      expect(await sized({ executorsPerWorker: 5000 })).toBe(256);
+      expect(await sized({ executorsPerWorker: 500, youngGenerationMb: 4 })).toBe(4);
       // A small young generation works, it only collects more often.
       const client = await connect({ workers: 1, youngGenerationMb: 4 });
       try {
@@ -151,6 +168,7 @@ describe('the local pool, invoke()', () => {
         await client.close();
       }
     } finally {
+      await Promise.all(started.map((p) => p.close()));
       await store.close();
     }
   });

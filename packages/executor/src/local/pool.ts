@@ -55,10 +55,11 @@ export interface LocalPoolOptions {
   /**
    * Largest young generation of each worker thread's heap, in MiB (the Worker's
    * `resourceLimits.maxYoungGenerationSizeMb`; V8 grows it up to this as survivors demand). Executors that
-   * wait — hundreds of sleeping tasks per thread in Figure 13's experiment — keep their state alive across
-   * minor collections, and with V8's default (48) a thread ran ~16 of them per 10,000 such tasks, each
-   * copying the waiting executors' state; at 192 it ran 3, and the experiment's makespan fell ~2.5%.
-   * Short-lived work is not affected. @default 192
+   * wait keep their state alive through minor collections, each of which copies it, so the size follows
+   * the executors a thread hosts: 3/8 MiB per slot, at least V8's own default (48) and at most 256. At
+   * 500 sleeping executors per thread (Figure 13's experiment) a thread ran ~16 minor collections per
+   * 10,000 tasks with 48 and ~3 with 192, and the makespan fell ~3%; at the default 128 slots it stays 48,
+   * where short-lived work measured no better with more. @default clamp(executorsPerWorker × 3/8, 48, 256)
    */
   youngGenerationMb?: number;
 }
@@ -121,7 +122,7 @@ export class LocalPool implements Invoker {
       payloadLimitBytes: opts.payloadLimitBytes ?? executorDefaults.payloadLimitBytes,
       seed: opts.seed ?? 1,
       eventFlushMs: opts.eventFlushMs ?? 50,
-      youngGenerationMb: opts.youngGenerationMb ?? 192,
+      youngGenerationMb: opts.youngGenerationMb ?? defaultYoungGenerationMb(opts.executorsPerWorker ?? 128),
     };
     if (!(this.#opts.workers >= 1)) throw new RangeError('workers must be at least 1');
     if (!(this.#opts.executorsPerWorker >= 1)) throw new RangeError('executorsPerWorker must be at least 1');
@@ -150,6 +151,11 @@ export class LocalPool implements Invoker {
 
   get workers(): number {
     return this.#threads.length;
+  }
+
+  /** The young-generation limit (MiB) the worker threads run with, as Node reports it for the first. */
+  get youngGenerationMb(): number | undefined {
+    return this.#threads[0]?.worker.resourceLimits?.maxYoungGenerationSizeMb;
   }
 
   /** Resolves once a thread has taken the invocation (see above); rejects a payload over the limit. */
@@ -374,6 +380,11 @@ export class LocalPool implements Invoker {
       });
     });
   }
+}
+
+/** The young generation (MiB) for a thread of `executorsPerWorker` slots: see LocalPoolOptions. */
+function defaultYoungGenerationMb(executorsPerWorker: number): number {
+  return Math.min(256, Math.max(48, Math.ceil(executorsPerWorker * 0.375)));
 }
 
 /** What invoke() and the invocations queued at close are refused with once the pool has closed. */
