@@ -304,7 +304,7 @@ export class RedisStore implements Store {
   /**
    * taskBegin takes its lease with one native command, `SET lease owner NX GET PX ms`, pipelined with
    * `EXISTS out`, where the server has it (Redis 7.0 and later): the Lua script spends most of its time in
-   * its three redis.call()s (measured on Redis 7.0: ~15 µs of server time per call against ~4 µs for the
+   * its three redis.call()s (measured on Redis 7.0: ~15 µs of server time per script call, ~4 µs for the
    * two commands), and the executor begins every task it is invoked for. The outcome is the script's: the
    * lease taken (compute, or resume when the output exists), held by another owner, or the done mark.
    * The two commands are not one atomic step, and need not be: once SET took the lease nobody else writes
