@@ -95,6 +95,23 @@ describe('RespParser', () => {
       '*6\r\n$3\r\nSET\r\n$4\r\nk\xe2\x82\xac\r\n$2\r\n12\r\n$2\r\n-3\r\n$3\r\n1.5\r\n$3\r\n\x00\r\n\r\n',
     );
   });
+
+  it('writes a string whose UTF-8 length has more digits than its length in units', () => {
+    // 9 units, 18 bytes; a lone surrogate becomes U+FFFD (3 bytes), as Buffer writes it.
+    const writer = new RespWriter();
+    const text = 'ééééééééé';
+    const lone = `a${String.fromCharCode(0xd800)}`;
+    writer.command('SET', [text, lone, 'ascii-only']);
+    const wire = Buffer.concat(writer.take());
+    const expected = Buffer.concat([
+      Buffer.from('*4\r\n$3\r\nSET\r\n$18\r\n'),
+      Buffer.from(text, 'utf8'),
+      Buffer.from('\r\n$4\r\n'),
+      Buffer.from(lone, 'utf8'),
+      Buffer.from('\r\n$10\r\nascii-only\r\n'),
+    ]);
+    expect(wire.equals(expected)).toBe(true);
+  });
 });
 
 describe('RespConnection', () => {

@@ -38,7 +38,13 @@ export type RespArg = string | number | Uint8Array;
 const LARGE_ARG_BYTES = 64 * 1024;
 /** Size of the write buffer that commands are encoded into (a larger argument gets a larger one). */
 const WRITE_BUFFER_BYTES = 64 * 1024;
-/** Strings up to this length are encoded by a loop when they are ASCII (no separate byte-length pass). */
+/**
+ * Strings up to this length are written on the guess that they are ASCII (one byte per UTF-16 unit, so the
+ * length is known before the bytes): one native UTF-8 write, checked by its byte count, and done again
+ * with the real length when the guess was wrong. (A JS loop over charCodeAt was ~2–3 times costlier per
+ * command in the workers, where keys, tokens and numbers arrive as strings of every internal shape:
+ * Figure 13's process CPU per job fell ~11% without it.)
+ */
 const SHORT_STRING_CHARS = 256;
 /**
  * Bulk replies read as bytes below this size are copied out of the socket chunk, so a small value does not
@@ -353,19 +359,13 @@ export class RespWriter {
   #string(s: string): void {
     const n = s.length;
     if (n <= SHORT_STRING_CHARS) {
-      // Room for the worst case (3 bytes per UTF-16 unit), then try the ASCII loop.
+      // Room for the worst case (3 bytes per UTF-16 unit); as many bytes as units means it was ASCII.
       this.#reserve(n * 3 + 16);
       const headerAt = this.#pos;
       this.#bulkHeader(n);
       const buf = this.#buf;
       const at = this.#pos;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[at + i] = c;
-      }
-      if (i === n) {
+      if (buf.write(s, at, 'utf8') === n) {
         this.#pos = at + n;
         this.#crlf();
         return;
