@@ -10,6 +10,9 @@ import {
   slotOf,
   slotRanges,
   chunkKey,
+  ScriptRejected,
+  ScriptRejection,
+  scriptSpec,
   TaskBeginCode,
 } from '../src/index.js';
 import { defineRedisConformanceSuite, redisOpener, REDIS_CHUNK_BYTES } from './harness/conformance.js';
@@ -121,6 +124,60 @@ describe('RedisShards specifics', () => {
     expect((after.exists ?? 0) - (before.exists ?? 0)).toBe(1);
     expect(after.evalsha ?? 0).toBe(before.evalsha ?? 0);
     expect(Number(await shard.pttl(lease))).toBeGreaterThan(25_000);
+    await store.deleteJob(job);
+  });
+
+  it('sends the fan-in calls for one child made in one turn as one fanInBatch script', async () => {
+    const job = `jbatch${Date.now().toString(36)}`;
+    const child = 7;
+    const k = [
+      keys.fanIn(job, child),
+      keys.trigger(job, child),
+      keys.hold(job, child),
+      keys.inputs(job, child),
+    ];
+    const shard = raw[slotRanges(3)[slotOf(k[0]!)] as number] as Redis;
+    const scripts = async (): Promise<number> => {
+      const info = (await shard.info('commandstats')) as string;
+      return (
+        Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0) +
+        Number(/^cmdstat_eval:calls=(\d+)/m.exec(info)?.[1] ?? 0)
+      );
+    };
+    // Loaded beforehand: a server that does not know a script answers NOSCRIPT, then runs EVAL.
+    await shard.script('LOAD', scriptSpec('fanInBatch').source);
+    const before = await scripts();
+    // 50 parents of a child of 60, one of them twice: one script; then the last 10 in the next turn.
+    const first = await Promise.all(
+      [...Array.from({ length: 50 }, (_, p) => p), 3].map((p) =>
+        store.runScript('fanIn', k, [p, 60, 60_000, Uint8Array.of(p)]),
+      ),
+    );
+    expect(await scripts()).toBe(before + 1);
+    expect(first.map((r) => r.arrived)).toEqual([...Array.from({ length: 50 }, (_, i) => i + 1), 50]);
+    expect(first.every((r) => r.code === 0)).toBe(true);
+    const last = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.runScript('fanIn', k, [50 + i, 60, 60_000, Uint8Array.of(50 + i)]),
+      ),
+    );
+    expect(await scripts()).toBe(before + 2);
+    const holders = last.filter((r) => r.holdsTrigger);
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).toMatchObject({ holder: '59', arrived: 60 });
+    expect(holders[0]!.carried?.map(([p]) => p).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    // A call the batch refuses is rejected on its own, as fanIn would; the others stand.
+    const k9 = [keys.fanIn(job, 9), keys.trigger(job, 9), keys.hold(job, 9), keys.inputs(job, 9)];
+    const settled = await Promise.allSettled(
+      [0, 5, 1].map((p) => store.runScript('fanIn', k9, [p, 2, 60_000, ''])),
+    );
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((settled[1] as PromiseRejectedResult).reason as ScriptRejected).rejection).toBe(
+      ScriptRejection.InvalidParent,
+    );
+    expect((settled[2] as PromiseFulfilledResult<{ holdsTrigger: boolean }>).value.holdsTrigger).toBe(true);
     await store.deleteJob(job);
   });
 

@@ -284,8 +284,39 @@ const writeOnce: Twin = (ks, [key, leaseKey], argv, now) => {
   return [existed ? 0 : 1];
 };
 
+/**
+ * fanInBatch-4.lua: each call as its own fanIn, one after another (the Lua script batches the writes; the
+ * outcomes are the same). Its checks of the whole batch come first, as there.
+ */
+const fanInBatch: Twin = (ks, keys, argv, now) => {
+  const inDegree = luaNumber(argv[0]);
+  if (!isPositiveInt(inDegree)) return [-2];
+  const ttl = luaNumber(argv[1]);
+  if (!isPositiveInt(ttl)) return [-3];
+  if (keys.length !== 4 && keys.length !== 6) return [-3];
+  const lease = keys.length === 6;
+  const leaseMs = argv[2];
+  const mark = text(argv[3]);
+  if (lease && (mark === '' || !isPositiveInt(luaNumber(leaseMs)))) return [-3];
+  const n = (argv.length - 4) / 3;
+  if (!(n >= 1 && Number.isInteger(n))) return [-3];
+  const expected = ['set', 'string', 'string', 'hash', 'string'];
+  for (let k = 0; k < (lease ? 5 : 4); k++) {
+    const entry = ks.get(keys[k] as string, now);
+    if (entry !== undefined && entry.type !== expected[k]) return [-4];
+  }
+  const out: unknown[] = [1];
+  for (let i = 0; i < n; i++) {
+    const [parent, carry, owner] = argv.slice(4 + 3 * i, 7 + 3 * i);
+    const single = [parent!, inDegree, ttl, carry!, ...(lease ? [owner!, leaseMs!, mark] : [])];
+    out.push(fanIn(ks, keys, single, now));
+  }
+  return out;
+};
+
 export const memoryScripts: Record<ScriptName, Twin> = {
   fanIn,
+  fanInBatch,
   fanInHold,
   taskBegin,
   leaseAcquire,

@@ -595,6 +595,10 @@ export class RespConnection implements CommandTarget {
     this.#socket = undefined;
     socket?.destroy();
     this.#parser.reset();
+    // Gathered calls still to be issued fail now, with every other pending command.
+    const before = this.#beforeWrite;
+    this.#beforeWrite = [];
+    for (const issue of before) issue();
     const err = this.#closedError();
     this.#failSent(err);
     this.#failUnsent(err);
@@ -642,9 +646,36 @@ export class RespConnection implements CommandTarget {
   }
 
   readonly #flush = (): void => {
+    // Callers that gathered commands during the turn issue them now, into this turn's write.
+    const before = this.#beforeWrite;
+    if (before.length > 0) {
+      this.#beforeWrite = [];
+      for (const issue of before) issue();
+    }
     this.#flushScheduled = false;
     if (this.#status === 'ready' && this.#unsent.length > 0) this.#writeUnsent();
   };
+
+  #beforeWrite: (() => void)[] = [];
+
+  /**
+   * Runs `issue` when this turn's commands are written, just before, so that the commands it issues go in
+   * the same write: a caller can gather calls during the turn and send them as one (RedisStore batches the
+   * fan-in calls for one child this way) at no cost in latency.
+   */
+  beforeWrite(issue: () => void): void {
+    if (this.#status === 'closed') {
+      issue(); // its commands fail at once, as any command on a closed connection
+      return;
+    }
+    this.#beforeWrite.push(issue);
+    if (this.#status === 'idle') this.#startAttempt();
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#turnStartMs = performance.now();
+      setImmediate(this.#flush);
+    }
+  }
 
   #writeUnsent(): void {
     const socket = this.#socket as Socket;

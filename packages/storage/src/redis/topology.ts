@@ -26,6 +26,11 @@ export interface CommandTarget {
   call(command: string, args: CommandArg[]): Promise<unknown>;
   callBuffer(command: string, ...args: CommandArg[]): Promise<unknown>;
   pipeline(): CommandPipeline;
+  /**
+   * Runs `issue` just before this turn's commands are written, its own commands included in that write.
+   * Only the store's RESP connections have it (not ioredis), and calls are gathered only where it exists.
+   */
+  beforeWrite?(issue: () => void): void;
 }
 
 /** Keys that live on one shard (one standalone server, or the slots one cluster node serves). */

@@ -62,6 +62,14 @@ export interface ReadInputsResult {
   readonly carried: CarriedInput[];
 }
 
+/**
+ * The calls of a `fanInBatch`, in order: each as its own `fanIn` call would have ended, its result or its
+ * rejection (not thrown: the other calls of the batch stand).
+ */
+export interface FanInBatchResult {
+  readonly results: readonly (FanInResult | ScriptRejected)[];
+}
+
 export interface FanInHoldResult {
   readonly code: FanInHoldCode;
   /** Every other parent had arrived: the caller completed the fan-in and must run the child. */
@@ -104,6 +112,7 @@ export interface WriteOnceResult {
 /** Typed result of each script. */
 export interface ScriptResults {
   fanIn: FanInResult;
+  fanInBatch: FanInBatchResult;
   fanInHold: FanInHoldResult;
   taskBegin: TaskBeginResult;
   leaseAcquire: LeaseResult;
@@ -143,20 +152,29 @@ function asText(v: unknown): string {
   return v === null || v === undefined || v === false ? '' : String(v);
 }
 
+function parseFanIn(r: RawReply): FanInResult {
+  const code = asNumber(r[0]) as FanInCode;
+  const holder = asText(r[2]);
+  return {
+    code,
+    holdsTrigger: code === FanInCode.Holder,
+    arrived: asNumber(r[1]),
+    holder: holder || null,
+    wakeHolder: asNumber(r[3] ?? 0) === 1,
+    ...(r[4] === undefined ? {} : { carried: asCarried(r[4]) }),
+    ...(r[5] === undefined ? {} : { lease: asNumber(r[5]) as TaskBeginCode }),
+  };
+}
+
 const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
-  fanIn: (r) => {
-    const code = asNumber(r[0]) as FanInCode;
-    const holder = asText(r[2]);
-    return {
-      code,
-      holdsTrigger: code === FanInCode.Holder,
-      arrived: asNumber(r[1]),
-      holder: holder || null,
-      wakeHolder: asNumber(r[3] ?? 0) === 1,
-      ...(r[4] === undefined ? {} : { carried: asCarried(r[4]) }),
-      ...(r[5] === undefined ? {} : { lease: asNumber(r[5]) as TaskBeginCode }),
-    };
-  },
+  fanIn: parseFanIn,
+  fanInBatch: (r) => ({
+    results: r.slice(1).map((sub) => {
+      const reply = Array.isArray(sub) ? (sub as RawReply) : [-3];
+      const code = asNumber(reply[0]);
+      return code < 0 ? new ScriptRejected('fanIn', '-', code, '') : parseFanIn(reply);
+    }),
+  }),
   fanInHold: (r) => {
     const code = asNumber(r[0]) as FanInHoldCode;
     const holder = asText(r[2]);
@@ -195,13 +213,23 @@ function parseLease(r: RawReply, isOk: (code: LeaseCode) => boolean): LeaseResul
 }
 
 /** Keys a script may take beyond its required ones (named in its header as optional). */
-const optionalKeys: Partial<Record<ScriptName, number>> = { fanIn: 4, fanInHold: 1, writeOnce: 1 };
+const optionalKeys: Partial<Record<ScriptName, number>> = {
+  fanIn: 4,
+  fanInBatch: 2,
+  fanInHold: 1,
+  writeOnce: 1,
+};
 
 /**
  * From how many keys on a script's reply carries stored values (the carried inputs, with the `inputs`
  * key), so that a client must read it as bytes rather than text.
  */
-const valuesFromKeys: Partial<Record<ScriptName, number>> = { fanIn: 4, fanInHold: 4, readInputs: 1 };
+const valuesFromKeys: Partial<Record<ScriptName, number>> = {
+  fanIn: 4,
+  fanInBatch: 4,
+  fanInHold: 4,
+  readInputs: 1,
+};
 
 /** Static facts about one script. */
 export interface ScriptSpec {

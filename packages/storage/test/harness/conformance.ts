@@ -630,6 +630,96 @@ export function defineConformanceSuite(name: string, factory: () => Promise<Conf
       expect((await store.runScript('readInputs', [keys.inputs(job, 10)], [])).carried).toEqual([]);
     });
 
+    it('fanInBatch gives each call the outcome it has as its own fanIn, in order (random batches)', async () => {
+      const job = jobId();
+      const random = mulberry32(0xba7c4);
+      const keysOf = (child: number, lease: boolean): string[] => [
+        keys.fanIn(job, child),
+        keys.trigger(job, child),
+        keys.hold(job, child),
+        keys.inputs(job, child),
+        ...(lease ? [keys.lease(job, child), keys.out(job, child)] : []),
+      ];
+      const outcome = (r: unknown): unknown => {
+        if (r instanceof ScriptRejected) return { rejected: r.rejection };
+        const f = r as { code: number; arrived: number; holder: string | null; wakeHolder: boolean };
+        const c = r as { carried?: readonly (readonly [number, Uint8Array])[]; lease?: number };
+        return {
+          code: f.code,
+          arrived: f.arrived,
+          holder: f.holder,
+          wake: f.wakeHolder,
+          carried: c.carried?.map(([p, v]) => `${p}:${Buffer.from(v).toString('hex')}`).sort(),
+          lease: c.lease,
+        };
+      };
+      let batches = 0;
+      for (let trial = 0; trial < 40; trial++) {
+        const inDegree = 1 + Math.floor(random() * 6);
+        const lease = random() < 0.5;
+        // A parent carries its output or stores it elsewhere, the same way in every delivery of it.
+        const carries = Array.from({ length: inDegree }, () => random() < 0.7);
+        const holdBy = inDegree >= 2 && random() < 0.3 ? Math.floor(random() * inDegree) : -1;
+        const calls = Array.from({ length: 2 + Math.floor(random() * (inDegree * 2)) }, (_, i) => {
+          // Now and then an invalid parent, or (with the lease keys) an invalid owner.
+          const parent = random() < 0.05 ? inDegree : Math.floor(random() * inDegree);
+          return { parent, owner: random() < 0.05 ? 'done' : `o${trial}.${i % 3}` };
+        }).filter((c) => c.parent !== holdBy);
+        const argsOf = (c: { parent: number }): [number, Uint8Array | ''] => [
+          c.parent,
+          carries[c.parent] ? bytes(3, c.parent + 1) : '',
+        ];
+        const one = 2 * trial;
+        const many = 2 * trial + 1;
+        if (holdBy >= 0) {
+          for (const child of [one, many])
+            await store.runScript('fanInHold', keysOf(child, false), [holdBy, inDegree, TTL_MS]);
+        }
+        const expected: unknown[] = [];
+        for (const c of calls) {
+          const [parent, carry] = argsOf(c);
+          const args = lease
+            ? [parent, inDegree, TTL_MS, carry, c.owner, 30_000, 'done']
+            : [parent, inDegree, TTL_MS, carry];
+          expected.push(
+            outcome(await store.runScript('fanIn', keysOf(one, lease), args).catch((e: unknown) => e)),
+          );
+        }
+        const got: unknown[] = [];
+        for (let at = 0; at < calls.length;) {
+          const size = 1 + Math.floor(random() * 4);
+          const chunk = calls.slice(at, at + size);
+          at += chunk.length;
+          const argv: (string | number | Uint8Array)[] = [
+            inDegree,
+            TTL_MS,
+            lease ? 30_000 : '',
+            lease ? 'done' : '',
+          ];
+          for (const c of chunk) argv.push(...argsOf(c), lease ? c.owner : '');
+          const r = await store.runScript('fanInBatch', keysOf(many, lease), argv);
+          batches++;
+          got.push(...r.results.map(outcome));
+        }
+        expect(got).toEqual(expected);
+      }
+      expect(batches).toBeGreaterThan(40);
+      // Refusals of the whole batch: bad arguments, and a key of another type (nothing written).
+      const k4 = keysOf(999, false);
+      const bad = await store
+        .runScript('fanInBatch', k4, [0, TTL_MS, '', '', 0, '', ''])
+        .catch((e: unknown) => e);
+      expect((bad as ScriptRejected).rejection).toBe(ScriptRejection.InDegreeMismatch);
+      await store.set(keys.inputs(job, 999), bytes(2, 1), TTL_MS);
+      const wrong = await store
+        .runScript('fanInBatch', k4, [2, TTL_MS, '', '', 0, '', '', 1, bytes(3, 2), ''])
+        .catch((e: unknown) => e);
+      expect((wrong as ScriptRejected).rejection).toBe(ScriptRejection.WrongType);
+      await store.delete([keys.inputs(job, 999)]);
+      // Nothing of the refused batch was written: this parent is the first to arrive.
+      expect(await store.runScript('fanIn', k4, [1, 2, TTL_MS, ''])).toMatchObject({ code: 0, arrived: 1 });
+    });
+
     it('fanIn refuses an inputs key of another type only when it would write or read it, writing nothing', async () => {
       const job = jobId();
       const k4 = [keys.fanIn(job, 12), keys.trigger(job, 12), keys.hold(job, 12), keys.inputs(job, 12)];
