@@ -136,16 +136,21 @@ describe('RedisShards specifics', () => {
       keys.hold(job, child),
       keys.inputs(job, child),
     ];
-    const shard = raw[slotRanges(3)[slotOf(k[0]!)] as number] as Redis;
+    // Script calls on every shard (each child's keys live on the shard of its hash tag).
     const scripts = async (): Promise<number> => {
-      const info = (await shard.info('commandstats')) as string;
-      return (
-        Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0) +
-        Number(/^cmdstat_eval:calls=(\d+)/m.exec(info)?.[1] ?? 0)
-      );
+      let n = 0;
+      for (const r of raw) {
+        const info = (await r.info('commandstats')) as string;
+        n += Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0);
+        n += Number(/^cmdstat_eval:calls=(\d+)/m.exec(info)?.[1] ?? 0);
+      }
+      return n;
     };
     // Loaded beforehand: a server that does not know a script answers NOSCRIPT, then runs EVAL.
-    await shard.script('LOAD', scriptSpec('fanInBatch').source);
+    for (const r of raw) {
+      await r.script('LOAD', scriptSpec('fanInBatch').source);
+      await r.script('LOAD', scriptSpec('fanIn').source);
+    }
     const before = await scripts();
     // 50 parents of a child of 60, one of them twice: one script; then the last 10 in the next turn.
     const first = await Promise.all(
@@ -170,14 +175,21 @@ describe('RedisShards specifics', () => {
     );
     // A call the batch refuses is rejected on its own, as fanIn would; the others stand.
     const k9 = [keys.fanIn(job, 9), keys.trigger(job, 9), keys.hold(job, 9), keys.inputs(job, 9)];
+    const before9 = await scripts();
     const settled = await Promise.allSettled(
-      [0, 5, 1].map((p) => store.runScript('fanIn', k9, [p, 2, 60_000, ''])),
+      [0, 5, 1, 2].map((p) => store.runScript('fanIn', k9, [p, 3, 60_000, ''])),
     );
-    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await scripts()).toBe(before9 + 1);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(((settled[1] as PromiseRejectedResult).reason as ScriptRejected).rejection).toBe(
       ScriptRejection.InvalidParent,
     );
-    expect((settled[2] as PromiseFulfilledResult<{ holdsTrigger: boolean }>).value.holdsTrigger).toBe(true);
+    expect((settled[3] as PromiseFulfilledResult<{ holdsTrigger: boolean }>).value.holdsTrigger).toBe(true);
+    // A child of two parents is fanned in call by call.
+    const k10 = [keys.fanIn(job, 10), keys.trigger(job, 10), keys.hold(job, 10), keys.inputs(job, 10)];
+    const before10 = await scripts();
+    await Promise.all([0, 1].map((p) => store.runScript('fanIn', k10, [p, 2, 60_000, ''])));
+    expect(await scripts()).toBe(before10 + 2);
     await store.deleteJob(job);
   });
 

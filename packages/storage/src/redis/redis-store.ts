@@ -56,6 +56,9 @@ interface GatheredFanIn {
   readonly reject: (err: Error) => void;
 }
 
+/** Children of at most this many parents are fanned in call by call. */
+const MIN_GATHERED_IN_DEGREE = 2;
+
 /** Most calls in one fanInBatch script (its arguments are unpacked onto the Lua stack). */
 const MAX_FAN_IN_BATCH = 256;
 
@@ -324,8 +327,8 @@ export class RedisStore implements Store {
    * call settling with the outcome it would have had on its own (fanInBatch-4.lua). Many parents of one
    * child finishing together on a host is common — the 100 sleeps of one `add` in Figure 13's graph — and
    * each script call costs Redis several microseconds of overhead besides its work. Only where the
-   * connection can say when it writes (the store's RESP connections, not ioredis), and only for the plain
-   * forms (no parent list); a lone call goes as `fanIn`.
+   * connection can say when it writes (the store's RESP connections, not ioredis), only for the plain
+   * forms (no parent list), and only for children of more than two parents; a lone call goes as `fanIn`.
    */
   #gathering = new Map<CommandTarget, Map<string, GatheredFanIn[]>>();
 
@@ -335,6 +338,8 @@ export class RedisStore implements Store {
   ): Promise<ScriptResult<'fanIn'>> | undefined {
     const lease = keys.length === 6;
     if (!(keys.length === 4 || lease) || args.length !== (lease ? 7 : 4)) return undefined;
+    // A child of two parents gains nothing (their calls rarely meet in one turn): it goes as fanIn.
+    if (!(Number(args[1]) > MIN_GATHERED_IN_DEGREE)) return undefined;
     let target: CommandTarget;
     try {
       this.#checkOpen();
