@@ -129,13 +129,13 @@ describe('RedisShards specifics', () => {
 
   it('sends the fan-in calls for one child made in one turn as one fanInBatch script', async () => {
     const job = `jbatch${Date.now().toString(36)}`;
-    const child = 7;
-    const k = [
+    const keysOf = (child: number): string[] => [
       keys.fanIn(job, child),
       keys.trigger(job, child),
       keys.hold(job, child),
       keys.inputs(job, child),
     ];
+    const k = keysOf(7);
     // Script calls on every shard (each child's keys live on the shard of its hash tag).
     const scripts = async (): Promise<number> => {
       let n = 0;
@@ -174,7 +174,7 @@ describe('RedisShards specifics', () => {
       Array.from({ length: 60 }, (_, i) => i),
     );
     // A call the batch refuses is rejected on its own, as fanIn would; the others stand.
-    const k9 = [keys.fanIn(job, 9), keys.trigger(job, 9), keys.hold(job, 9), keys.inputs(job, 9)];
+    const k9 = keysOf(9);
     const before9 = await scripts();
     const settled = await Promise.allSettled(
       [0, 5, 1, 2].map((p) => store.runScript('fanIn', k9, [p, 3, 60_000, ''])),
@@ -186,7 +186,7 @@ describe('RedisShards specifics', () => {
     );
     expect((settled[3] as PromiseFulfilledResult<{ holdsTrigger: boolean }>).value.holdsTrigger).toBe(true);
     // A child of two parents is fanned in call by call.
-    const k10 = [keys.fanIn(job, 10), keys.trigger(job, 10), keys.hold(job, 10), keys.inputs(job, 10)];
+    const k10 = keysOf(10);
     const before10 = await scripts();
     await Promise.all([0, 1].map((p) => store.runScript('fanIn', k10, [p, 2, 60_000, ''])));
     expect(await scripts()).toBe(before10 + 2);
