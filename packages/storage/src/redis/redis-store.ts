@@ -389,8 +389,7 @@ export class RedisStore implements Store {
             const r = results[i];
             if (r === undefined)
               c.reject(new ScriptRejected('fanIn', c.keys[0] as string, -3, 'no reply in the batch'));
-            else if (r instanceof ScriptRejected)
-              c.reject(new ScriptRejected('fanIn', c.keys[0] as string, r.rejection, ''));
+            else if (r instanceof ScriptRejected) c.reject(r);
             else c.resolve(r);
           }),
         (err: unknown) => {

@@ -595,10 +595,7 @@ export class RespConnection implements CommandTarget {
     this.#socket = undefined;
     socket?.destroy();
     this.#parser.reset();
-    // Gathered calls still to be issued fail now, with every other pending command.
-    const before = this.#beforeWrite;
-    this.#beforeWrite = [];
-    for (const issue of before) issue();
+    this.#issueGathered(); // their commands fail now, with every other pending command
     const err = this.#closedError();
     this.#failSent(err);
     this.#failUnsent(err);
@@ -634,24 +631,23 @@ export class RespConnection implements CommandTarget {
   /** Starts a connection if there is none, schedules the turn's write; returns the command's deadline. */
   #beginIssue(): number {
     if (this.#status === 'idle') this.#startAttempt();
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      this.#turnStartMs = performance.now();
-      setImmediate(this.#flush);
-    }
+    this.#scheduleFlush();
     const timeoutMs = this.#options.commandTimeoutMs;
     if (timeoutMs === undefined) return Infinity;
     if (this.#commandTimer === undefined) this.#armCommandTimer(timeoutMs);
     return this.#turnStartMs + timeoutMs;
   }
 
+  /** Writes this turn's commands at setImmediate, after the callbacks that issued them (see above). */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    this.#turnStartMs = performance.now();
+    setImmediate(this.#flush);
+  }
+
   readonly #flush = (): void => {
-    // Callers that gathered commands during the turn issue them now, into this turn's write.
-    const before = this.#beforeWrite;
-    if (before.length > 0) {
-      this.#beforeWrite = [];
-      for (const issue of before) issue();
-    }
+    this.#issueGathered(); // into this turn's write
     this.#flushScheduled = false;
     if (this.#status === 'ready' && this.#unsent.length > 0) this.#writeUnsent();
   };
@@ -670,11 +666,15 @@ export class RespConnection implements CommandTarget {
     }
     this.#beforeWrite.push(issue);
     if (this.#status === 'idle') this.#startAttempt();
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      this.#turnStartMs = performance.now();
-      setImmediate(this.#flush);
-    }
+    this.#scheduleFlush();
+  }
+
+  /** Lets the callers that gathered commands during the turn issue them (see beforeWrite). */
+  #issueGathered(): void {
+    if (this.#beforeWrite.length === 0) return;
+    const gathered = this.#beforeWrite;
+    this.#beforeWrite = [];
+    for (const issue of gathered) issue();
   }
 
   #writeUnsent(): void {

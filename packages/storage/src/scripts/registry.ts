@@ -166,13 +166,14 @@ function parseFanIn(r: RawReply): FanInResult {
   };
 }
 
-const parsers: { [N in ScriptName]: (reply: RawReply) => ScriptResults[N] } = {
+/** Reply parsers; `key` (the call's first key) names the key in the rejections a reply carries. */
+const parsers: { [N in ScriptName]: (reply: RawReply, key: string) => ScriptResults[N] } = {
   fanIn: parseFanIn,
-  fanInBatch: (r) => ({
+  fanInBatch: (r, key) => ({
     results: r.slice(1).map((sub) => {
       const reply = Array.isArray(sub) ? (sub as RawReply) : [-3];
       const code = asNumber(reply[0]);
-      return code < 0 ? new ScriptRejected('fanIn', '-', code, '') : parseFanIn(reply);
+      return code < 0 ? new ScriptRejected('fanIn', key, code, '') : parseFanIn(reply);
     }),
   }),
   fanInHold: (r) => {
@@ -272,5 +273,5 @@ export function parseReply<N extends ScriptName>(name: N, key: string, reply: un
   }
   const code = asNumber(reply[0]);
   if (code < 0) throw new ScriptRejected(name, key, code, '');
-  return parsers[name](reply) as ScriptResult<N>;
+  return parsers[name](reply, key) as ScriptResult<N>;
 }
