@@ -36,7 +36,7 @@ import { emptyCounters, encodeEvent, type ExecutorCounters, type JobEvent, type 
 import { FaultInjector } from './faults.js';
 import type { OpContext, OpRegistry } from './ops/registry.js';
 import { resolveExecutorOptions, type ResolvedExecutorOptions } from './options.js';
-import { PAYLOAD_VERSION, PayloadEncoder, type InvocationPayload } from './payload.js';
+import { PAYLOAD_VERSION, PayloadEncoder, type InlinePlan, type InvocationPayload } from './payload.js';
 import type { PlanCache } from './plan-cache.js';
 import type { ProgressSink } from './progress.js';
 import { FanInKeys, TaskRecords, type BeginResult } from './records.js';
@@ -51,6 +51,13 @@ export interface Invoker {
    * merely waiting for room for lost ones. Absent where it cannot be known (Lambda's own queue).
    */
   backlog?(): number;
+  /**
+   * Hands a job's plan to the executors directly, before its first invocation. A backend whose executors
+   * run beside the client (the local pool's threads) implements it, and they then never read the plan from
+   * storage: the first executor of a job in each thread starts without that round trip (Figure 13's
+   * 10,101-task plan is ~660 KiB). The plan is stored all the same (DESIGN.md §7); others leave this out.
+   */
+  sharePlan?(job: string, plan: InlinePlan): void;
 }
 
 export interface ExecutorDeps {

@@ -56,6 +56,19 @@ export class PlanCache {
     return pending;
   }
 
+  /**
+   * Caches a plan handed over directly (Invoker.sharePlan), so that the job's executors here never read
+   * it from storage. A plan already cached or being read stays as it is.
+   */
+  offer(job: string, plan: InlinePlan): void {
+    if (this.#readers.has(job)) return;
+    const reader = this.#fromInline(plan);
+    this.#readers.set(job, Promise.resolve(reader));
+    this.#loaded.set(job, reader);
+    this.#latest = job;
+    while (this.#readers.size > this.maxJobs) this.forget(this.#readers.keys().next().value!);
+  }
+
   forget(job: string): void {
     this.#readers.delete(job);
     this.#loaded.delete(job);

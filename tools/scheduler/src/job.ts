@@ -185,6 +185,8 @@ export class JobRun {
   async #storePlan(): Promise<InlinePlan | undefined> {
     const { store, job, encodedPlan, config } = this.#o;
     const ttl = config.keyTtlMs;
+    // Executors beside the client get the plan directly while it is being stored.
+    this.#o.invoker.sharePlan?.(job, { header: encodedPlan.header, segments: encodedPlan.segments });
     await storePlan(store, job, encodedPlan, ttl);
     const bytes = encodedPlan.segments.reduce((n, s) => n + s.byteLength, encodedPlan.header.byteLength);
     return bytes <= this.#o.inlinePlanBytes

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, type Graph } from '@wukong/graph';
 import {
   crashPoints,
+  decodeEvent,
+  decodeValue,
   LocalPool,
   PAYLOAD_VERSION,
   PayloadEncoder,
@@ -13,7 +15,7 @@ import {
   type LocalPoolOptions,
 } from '@wukong/executor';
 import { buildPlan, encodePlan } from '@wukong/partitioner';
-import { MemoryStore } from '@wukong/storage';
+import { keys, MemoryStore } from '@wukong/storage';
 import { connect, type Client } from '../src/client.js';
 import {
   checkClustering,
@@ -138,6 +140,39 @@ describe('the local pool, invoke()', () => {
       await pool.close();
       for (const rejected of await Promise.all(outcomes.slice(10)))
         expect(rejected).toMatchObject({ message: 'local pool is closed' });
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  });
+
+  it('runs a job from a plan shared with its threads, without the plan in storage', async () => {
+    const store = new MemoryStore();
+    const pool = await LocalPool.start({ workers: 2, executorsPerWorker: 4, store: { memory: store } });
+    try {
+      const plan = buildPlan(sleepSum(8, 1));
+      const encoded = encodePlan(plan);
+      const job = 'jshared1';
+      // The plan goes to the threads only: an executor that read it from storage would fail.
+      pool.sharePlan(job, { header: encoded.header, segments: encoded.segments });
+      const payloads = new PayloadEncoder(
+        { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
+        262_144,
+      );
+      for (const leaf of plan.leaves) await pool.invoke(payloads.encode([leaf], [], 1));
+      let total: unknown;
+      let cursor = '0';
+      const until = Date.now() + 10_000;
+      while (total === undefined && Date.now() < until) {
+        for (const { id, data } of await store.readEvents(job, cursor, { blockMs: 200, count: 100 })) {
+          cursor = id;
+          const event = decodeEvent(data);
+          if (event.type === 'error') throw new Error(`${event.key}: ${event.message}`);
+          if (event.type === 'final') total = decodeValue(event.value!);
+        }
+      }
+      expect(total).toBe(8);
+      expect(await store.exists(keys.plan(job))).toBe(false);
     } finally {
       await pool.close();
       await store.close();

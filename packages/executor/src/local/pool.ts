@@ -22,6 +22,7 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import type { MemoryStore } from '@wukong/storage';
 import { PayloadTooLargeError } from '../errors.js';
 import type { Invoker } from '../executor.js';
+import type { InlinePlan } from '../payload.js';
 import { executorDefaults } from '../options.js';
 import { Fifo } from './fifo.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
@@ -208,6 +209,21 @@ export class LocalPool implements Invoker {
 
   #unstarted(t: Thread): number {
     return t.exited ? 0 : Math.max(0, this.#prefetch - t.credits);
+  }
+
+  /**
+   * Gives every thread the job's plan ahead of its invocations (messages to a thread arrive in order), so
+   * its executors need not read it from storage (see Invoker.sharePlan). Each thread gets its own copy.
+   */
+  sharePlan(job: string, plan: InlinePlan): void {
+    if (this.#closed) return;
+    // A view into a larger buffer would take the whole buffer along in the message.
+    const own = (b: Uint8Array): Uint8Array =>
+      b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+    const header = own(plan.header);
+    const segments = plan.segments.map(own);
+    for (const t of this.#threads)
+      if (!t.exited) t.worker.postMessage({ type: 'plan', job, header, segments } satisfies ToWorker);
   }
 
   /**

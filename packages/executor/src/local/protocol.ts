@@ -18,6 +18,8 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'invoke'; payloads: Uint8Array[] }
+  /** A job's plan, sent before its invocations (see Invoker.sharePlan): the thread caches it. */
+  | { type: 'plan'; job: string; header: Uint8Array; segments: Uint8Array[] }
   /** The job is over (cancelled, failed, ended): drop its invocations, write nothing more for it. */
   | { type: 'stop'; job: string }
   /** Hand back up to `max` invocations that have not started (the pool gives them to an idle thread). */

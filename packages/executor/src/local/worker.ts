@@ -134,6 +134,8 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'invoke') {
     for (const payload of m.payloads) waiting.push(payload);
     pump();
+  } else if (m.type === 'plan') {
+    if (!stopped.has(m.job)) plans.offer(m.job, { header: m.header, segments: m.segments });
   } else if (m.type === 'stop') {
     stopped.add(m.job);
     plans.forget(m.job); // nothing of the job runs here again: its plan need not stay cached
