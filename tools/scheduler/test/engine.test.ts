@@ -111,6 +111,14 @@ describe('the local pool', () => {
   });
 });
 
+/** Encodes the leaf invocations of a job driven without the client (a minute's deadline and TTL). */
+function leafPayloads(job: string): PayloadEncoder {
+  return new PayloadEncoder(
+    { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
+    262_144,
+  );
+}
+
 describe('the local pool, invoke()', () => {
   it('resolves once a thread has taken the invocation, and rejects what is queued when it closes', async () => {
     // 1 thread × 1 executor, prefetch 8: the first 9 invocations are taken at once, the 10th when the
@@ -122,10 +130,7 @@ describe('the local pool, invoke()', () => {
       const encoded = encodePlan(plan);
       const job = 'jpool1';
       await storePlan(store, job, encoded, 60_000);
-      const payloads = new PayloadEncoder(
-        { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
-        262_144,
-      );
+      const payloads = leafPayloads(job);
       const taken: number[] = [];
       const outcomes = Array.from(plan.leaves, (leaf, i) =>
         pool.invoke(payloads.encode([leaf], [], 1)).then(
@@ -155,10 +160,7 @@ describe('the local pool, invoke()', () => {
       const job = 'jshared1';
       // The plan goes to the threads only: an executor that read it from storage would fail.
       pool.sharePlan(job, { header: encoded.header, segments: encoded.segments });
-      const payloads = new PayloadEncoder(
-        { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
-        262_144,
-      );
+      const payloads = leafPayloads(job);
       for (const leaf of plan.leaves) await pool.invoke(payloads.encode([leaf], [], 1));
       let total: unknown;
       let cursor = '0';
