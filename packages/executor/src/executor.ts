@@ -58,6 +58,13 @@ export interface Invoker {
    * 10,101-task plan is ~660 KiB). The plan is stored all the same (DESIGN.md §7); others leave this out.
    */
   sharePlan?(job: string, plan: InlinePlan): void;
+  /**
+   * Takes invocations from `next` until it returns undefined, as executors have room (see
+   * LocalPool.invokeFrom): the client invokes a job's leaves this way, each payload made when it can be
+   * taken and no promise per invocation. Executors, which invoke a few children each, use `invoke()`.
+   * Required of a backend the client drives.
+   */
+  invokeFrom?(next: () => Uint8Array | undefined): Promise<void>;
 }
 
 export interface ExecutorDeps {

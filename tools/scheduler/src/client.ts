@@ -172,7 +172,6 @@ export class Client {
       deadlineMs: Date.now() + budgetMs,
       inlinePlanBytes: options.inlinePlanBytes ?? 65_536,
       payloadLimitBytes,
-      invokeConcurrency: resolved.invokeConcurrency,
       maxAttempts: options.maxAttempts ?? 3,
       stallMs: options.stallMs ?? 2_000,
       settleMs: Math.max(250, 4 * (this.options.eventFlushMs ?? 50)),

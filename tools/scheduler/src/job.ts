@@ -39,13 +39,13 @@ export interface JobRunOptions {
   plan: Plan;
   encodedPlan: EncodedPlan;
   store: Store;
-  invoker: Invoker;
+  /** The backend; it reads the job's leaves from a feed (`invokeFrom`) as its executors have room. */
+  invoker: Invoker & Required<Pick<Invoker, 'invokeFrom'>>;
   config: JobConfig;
   deadlineMs: number;
   /** Plans up to this many encoded bytes ride inline with the leaf invocations. */
   inlinePlanBytes: number;
   payloadLimitBytes: number;
-  invokeConcurrency: number;
   maxAttempts: number;
   stallMs: number;
   /**
@@ -79,8 +79,6 @@ export interface JobOutcome {
 }
 
 const DONE_MARK = 'done';
-/** Leaf invocations encoded between two turns of the event loop. */
-const YIELD_EVERY_LEAVES = 256;
 const decoder = new TextDecoder();
 
 export class JobRun {
@@ -101,7 +99,7 @@ export class JobRun {
   #reportedCount = 0;
   #retries = 0;
   #lastProgressAt = Date.now();
-  /** Leaves the backend has taken (the rest wait in the invoking lanes for room). */
+  /** Leaves the backend has taken (it reads the rest from the feed as its executors have room). */
   #leavesInvoked = 0;
   #settled = false;
   /** Stops the event reader (set after the job settled and in-flight progress was drained). */
@@ -217,37 +215,21 @@ export class JobRun {
     const leaves = this.#plan.leaves;
     let plan = inline;
     let next = 0;
-    let sinceYield = 0;
-    // Every lane stops at the gate while the event loop turns once, so the backend can hand the first
-    // invocations to the executors (which start working) while the rest are still being encoded.
-    let gate: Promise<void> | undefined;
-    const lane = async (): Promise<void> => {
-      while (next < leaves.length && !this.#settled) {
-        if (gate !== undefined) await gate;
-        if (++sinceYield >= YIELD_EVERY_LEAVES) {
-          sinceYield = 0;
-          gate = new Promise<void>((resolve) =>
-            setImmediate(() => {
-              gate = undefined;
-              resolve();
-            }),
-          );
-          await gate;
-        }
-        if (next >= leaves.length || this.#settled) break;
-        const leaf = leaves[next++]!;
-        let bytes: Uint8Array;
-        try {
-          bytes = this.#payload([leaf], 1, plan);
-        } catch {
-          plan = undefined; // the plan does not fit beside this payload: executors read it from storage
-          bytes = this.#payload([leaf], 1);
-        }
-        await this.#o.invoker.invoke(bytes);
-        this.#leavesInvoked++;
+    const encode = (leaf: number): Uint8Array => {
+      try {
+        return this.#payload([leaf], 1, plan);
+      } catch {
+        plan = undefined; // the plan does not fit beside this payload: executors read it from storage
+        return this.#payload([leaf], 1);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, this.#o.invokeConcurrency) }, lane));
+    // The backend reads the leaves as its executors have room: each payload is made when it can go.
+    await this.#o.invoker.invokeFrom(() => {
+      if (next >= leaves.length || this.#settled) return undefined;
+      const bytes = encode(leaves[next++]!);
+      this.#leavesInvoked++;
+      return bytes;
+    });
   }
 
   /** Reads the job's event stream until the job settles. */

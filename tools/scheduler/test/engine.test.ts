@@ -95,16 +95,32 @@ describe('locality: clustering and delayed I/O', () => {
 
 describe('the local pool', () => {
   it("holds a burst beyond its threads' slots and prefetch in its own queue, and runs all of it", async () => {
-    // 2 threads × 2 executors, prefetch 8 each: 20 invocations out at once, the rest wait in the pool
-    // and go to whichever thread frees a slot. The client's 16 invoking lanes each wait until a thread
-    // has taken their invocation, so the pool never holds more than 16 of the 64 leaves.
+    // 2 threads × 2 executors, prefetch 8 each: 20 invocations out at once. A root fanning out to 64
+    // sleeps invokes 63 of them at once: the rest wait in the pool and go to whichever thread frees a
+    // slot first.
+    const small = await connect({ workers: 2, executorsPerWorker: 2, executorOptions: fast });
+    try {
+      const b = new GraphBuilder();
+      const root = b.task('root', 'add', 1, 1);
+      const parts = Array.from({ length: 64 }, (_, i) => b.task(`c${i}`, 'sleep', 5, root));
+      b.task('total', 'add', ...parts);
+      const { outputs, report } = await small.run(b.build());
+      expect(outputs.get('total')).toBe(128);
+      expect(report.counters.tasksExecuted).toBe(66);
+      expect(small.backendStats.maxQueued).toBeGreaterThan(0);
+      expect(small.backendStats.maxQueued).toBeLessThanOrEqual(63);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("reads a job's leaves as threads have room, so none waits in the pool", async () => {
     const small = await connect({ workers: 2, executorsPerWorker: 2, executorOptions: fast });
     try {
       const { outputs, report } = await small.run(sleepSum(64, 5));
       expect(outputs.get('total')).toBe(64);
       expect(report.counters.tasksExecuted).toBe(65);
-      expect(small.backendStats.maxQueued).toBeGreaterThan(0);
-      expect(small.backendStats.maxQueued).toBeLessThanOrEqual(16);
+      expect(small.backendStats.maxQueued).toBe(0);
     } finally {
       await small.close();
     }
@@ -145,6 +161,80 @@ describe('the local pool, invoke()', () => {
       await pool.close();
       for (const rejected of await Promise.all(outcomes.slice(10)))
         expect(rejected).toMatchObject({ message: 'local pool is closed' });
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  });
+
+  it('reads a feed only as threads have room, and rejects it when the pool closes first', async () => {
+    // 1 thread × 1 executor, prefetch 8: 9 read at once, the 10th when the first sleep ends.
+    const store = new MemoryStore();
+    const pool = await LocalPool.start({ workers: 1, executorsPerWorker: 1, store: { memory: store } });
+    try {
+      const plan = buildPlan(sleepSum(12, 300));
+      const job = 'jfeed1';
+      await storePlan(store, job, encodePlan(plan), 60_000);
+      const payloads = leafPayloads(job);
+      let read = 0;
+      const fed = pool.invokeFrom(() =>
+        read < plan.leaves.length ? payloads.encode([plan.leaves[read++]!], [], 1) : undefined,
+      );
+      const outcome = fed.then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      );
+      expect(read).toBe(9);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect(read).toBe(10);
+      await pool.close();
+      expect(await outcome).toBe('local pool is closed');
+      expect(read).toBe(10);
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  });
+
+  it('serves feeds in turns, and rejects one that throws or gives a payload over the limit', async () => {
+    const store = new MemoryStore();
+    const pool = await LocalPool.start({
+      workers: 1,
+      executorsPerWorker: 1,
+      payloadLimitBytes: 1_000,
+      store: { memory: store },
+    });
+    try {
+      const plan = buildPlan(sleepSum(40, 20));
+      const job = 'jfeed2';
+      await storePlan(store, job, encodePlan(plan), 60_000);
+      const payloads = leafPayloads(job);
+      const order: string[] = [];
+      let next = 0;
+      const feed = (name: string, count: number) => {
+        let left = count;
+        return () => {
+          if (left === 0) return undefined;
+          left--;
+          order.push(name);
+          return payloads.encode([plan.leaves[next++]!], [], 1);
+        };
+      };
+      const a = pool.invokeFrom(feed('a', 14));
+      const b = pool.invokeFrom(feed('b', 5));
+      await Promise.all([a, b]);
+      // a took the 9 places there were; then each freed place went to the feeds in turn.
+      expect(order.join('')).toBe('aaaaaaaaa' + 'ababababab');
+      await expect(
+        pool.invokeFrom(() => {
+          throw new Error('no more');
+        }),
+      ).rejects.toThrow('no more');
+      let gave = 0;
+      await expect(
+        pool.invokeFrom(() => (gave++ === 0 ? new Uint8Array(2_000) : undefined)),
+      ).rejects.toMatchObject({ name: 'PayloadTooLargeError' });
+      expect(gave).toBe(1);
     } finally {
       await pool.close();
       await store.close();

@@ -6,8 +6,9 @@
  * allowance (credits it returns as slots free up), so a burst of invocations goes to whichever thread
  * frees slots first instead of being split up front. Invocations routed to one thread in one turn of the
  * event loop travel in one message. `invoke()` resolves once a thread has taken the invocation (at once
- * while one has room), so a caller that awaits it — the client invoking a job's 10,000 leaves — encodes
- * them as threads free up instead of all at the start, when the threads are starting their first ones.
+ * while one has room). The client hands a job's leaves over as a feed instead (`invokeFrom`): the pool
+ * reads the next payload whenever its queue is empty and a thread has room, so 10,000 leaves are encoded
+ * as threads free up, not all at the start, and cost no promise each.
  * When the pool's queue is still empty a turn after it emptied and a thread has idle slots while another
  * still holds prefetched invocations it has not started, the pool takes those back and hands them to the
  * idle thread: at the end of a job, work does not wait behind a busy thread while another idles.
@@ -74,6 +75,16 @@ export interface PoolStats {
   failures: { message: string; stack?: string }[];
 }
 
+/** A source of invocations given to `invokeFrom`, read as threads have room. */
+interface Feed {
+  next: () => Uint8Array | undefined;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** Invocations a feed gives in one turn of the event loop, so the first ones leave while it goes on. */
+const FEED_PER_TURN = 256;
+
 /** An invocation in the pool's queue, with its `invoke()` caller when it has one. */
 interface Queued {
   payload: Uint8Array;
@@ -109,6 +120,9 @@ export class LocalPool implements Invoker {
   readonly #random: () => number;
   /** Invocations waiting for a thread with credits. */
   readonly #queue = new Fifo<Queued>();
+  /** Sources read when the queue is empty and a thread has room (see invokeFrom), first come first. */
+  readonly #feeds: Feed[] = [];
+  #feedTurnScheduled = false;
   /** Invocations a thread may hold beyond its executor slots, not started yet. */
   readonly #prefetch: number;
   #closed = false;
@@ -164,6 +178,22 @@ export class LocalPool implements Invoker {
     const refused = this.#refusal(payload);
     if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) => this.#accept(payload, { payload, resolve, reject }));
+  }
+
+  /**
+   * Takes invocations from `next` as threads have room, until it returns undefined; resolves then, and
+   * rejects when it throws or gives a payload over the limit (what it gave before is taken). The
+   * alternative to awaiting `invoke()` once per invocation for a caller with many (the client invoking a
+   * job's 10,000 leaves): no promise per invocation, and each payload is made when a thread can take it.
+   * A feed is read only while the pool's queue is empty, at most FEED_PER_TURN payloads per turn of the
+   * event loop, so that the first ones reach the threads while the rest are made.
+   */
+  invokeFrom(next: () => Uint8Array | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(poolClosed());
+    return new Promise((resolve, reject) => {
+      this.#feeds.push({ next, resolve, reject });
+      this.#drain();
+    });
   }
 
   /** Why an invocation cannot be taken: the pool is closed, or the payload is over the limit (as Lambda). */
@@ -253,6 +283,7 @@ export class LocalPool implements Invoker {
     const closed = poolClosed();
     for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift())
       item.reject?.(closed);
+    for (const feed of this.#feeds.splice(0)) feed.reject(closed);
     await Promise.all(this.#threads.map((t) => stopThread(t.worker)));
   }
 
@@ -291,25 +322,64 @@ export class LocalPool implements Invoker {
     item.resolve?.();
   }
 
-  /** Hands queued invocations to threads that have room again. */
+  /** Hands queued invocations, then invocations from feeds, to threads that have room again. */
   #drain(): void {
     for (let best = this.#roomiest(); best !== undefined && this.#queue.size > 0; best = this.#roomiest()) {
       this.#send(best, this.#queue.shift()!);
     }
+    if (this.#feeds.length === 0 || this.#feedTurnScheduled) return;
+    for (let taken = 0; this.#roomiest() !== undefined && this.#queue.size === 0; taken++) {
+      if (taken === FEED_PER_TURN) {
+        this.#feedTurnScheduled = true;
+        setImmediate(() => {
+          this.#feedTurnScheduled = false;
+          if (!this.#closed) this.#drain();
+        });
+        return;
+      }
+      if (!this.#takeFromFeed()) return;
+    }
+  }
+
+  /** Accepts the next invocation of the first feed that has one; false when none has. */
+  #takeFromFeed(): boolean {
+    while (this.#feeds.length > 0) {
+      const feed = this.#feeds[0]!;
+      let payload: Uint8Array | undefined;
+      try {
+        payload = feed.next();
+      } catch (e) {
+        this.#feeds.shift();
+        feed.reject(e as Error);
+        continue;
+      }
+      const refused = payload === undefined ? undefined : this.#refusal(payload);
+      if (payload === undefined || refused !== undefined) {
+        this.#feeds.shift();
+        if (refused === undefined) feed.resolve();
+        else feed.reject(refused);
+        continue;
+      }
+      // Feeds take turns, one invocation each, so that concurrent jobs share the threads.
+      if (this.#feeds.length > 1) this.#feeds.push(this.#feeds.shift()!);
+      this.#accept(payload);
+      return true;
+    }
+    return false;
   }
 
   #rebalanceScheduled = false;
 
   /**
-   * Rebalances after this turn of the event loop if the queue is still empty then: invoke() callers that
-   * were waiting for room (the client's invoking lanes) resume in this turn and may fill it again.
+   * Rebalances after this turn of the event loop if the queue is still empty then and no feed is left:
+   * invoke() callers that were waiting for room resume in this turn and may fill it again.
    */
   #rebalanceSoon(): void {
     if (this.#rebalanceScheduled) return;
     this.#rebalanceScheduled = true;
     setImmediate(() => {
       this.#rebalanceScheduled = false;
-      if (!this.#closed && this.#queue.size === 0) this.#rebalance();
+      if (!this.#closed && this.#queue.size === 0 && this.#feeds.length === 0) this.#rebalance();
     });
   }
 
