@@ -371,15 +371,16 @@ export class LocalPool implements Invoker {
   #rebalanceScheduled = false;
 
   /**
-   * Rebalances after this turn of the event loop if the queue is still empty then and no feed is left:
-   * invoke() callers that were waiting for room resume in this turn and may fill it again.
+   * Rebalances after this turn of the event loop if the queue is still empty then: invoke() callers that
+   * were waiting for room resume in this turn and may fill it again. (A feed with invocations left fills
+   * idle slots first, in #drain, so a rebalance then finds none.)
    */
   #rebalanceSoon(): void {
     if (this.#rebalanceScheduled) return;
     this.#rebalanceScheduled = true;
     setImmediate(() => {
       this.#rebalanceScheduled = false;
-      if (!this.#closed && this.#queue.size === 0 && this.#feeds.length === 0) this.#rebalance();
+      if (!this.#closed && this.#queue.size === 0) this.#rebalance();
     });
   }
 
