@@ -14,7 +14,7 @@ import {
   storePlan,
   type LocalPoolOptions,
 } from '@wukong/executor';
-import { buildPlan, encodePlan } from '@wukong/partitioner';
+import { buildPlan, encodePlan, type EncodedPlan, type Plan } from '@wukong/partitioner';
 import { keys, MemoryStore } from '@wukong/storage';
 import { connect, type Client } from '../src/client.js';
 import {
@@ -127,26 +127,45 @@ describe('the local pool', () => {
   });
 });
 
-/** Encodes the leaf invocations of a job driven without the client (a minute's deadline and TTL). */
-function leafPayloads(job: string): PayloadEncoder {
-  return new PayloadEncoder(
-    { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
-    262_144,
-  );
+/**
+ * A job driven without the client, on a pool of `options` over a fresh memory store: its plan (stored
+ * unless `store: false`) and an encoder of its leaf invocations (a minute's deadline and TTL). Closes the
+ * pool and the store after `body`.
+ */
+async function withPoolJob(
+  options: Partial<LocalPoolOptions> & { graph: Graph; job: string; storePlan?: boolean },
+  body: (job: {
+    pool: LocalPool;
+    store: MemoryStore;
+    plan: Plan;
+    encoded: EncodedPlan;
+    payloads: PayloadEncoder;
+  }) => Promise<void>,
+): Promise<void> {
+  const { graph, job, storePlan: stored = true, ...poolOptions } = options;
+  const store = new MemoryStore();
+  const pool = await LocalPool.start({ ...poolOptions, store: { memory: store } });
+  try {
+    const plan = buildPlan(graph);
+    const encoded = encodePlan(plan);
+    if (stored) await storePlan(store, job, encoded, 60_000);
+    const payloads = new PayloadEncoder(
+      { v: PAYLOAD_VERSION, job, deadlineMs: Date.now() + 60_000, config: { keyTtlMs: 60_000 } },
+      262_144,
+    );
+    await body({ pool, store, plan, encoded, payloads });
+  } finally {
+    await pool.close();
+    await store.close();
+  }
 }
 
 describe('the local pool, invoke()', () => {
   it('resolves once a thread has taken the invocation, and rejects what is queued when it closes', async () => {
     // 1 thread × 1 executor, prefetch 8: the first 9 invocations are taken at once, the 10th when the
     // first sleep ends, the 11th and 12th wait behind it; closing the pool rejects those two.
-    const store = new MemoryStore();
-    const pool = await LocalPool.start({ workers: 1, executorsPerWorker: 1, store: { memory: store } });
-    try {
-      const plan = buildPlan(sleepSum(12, 300));
-      const encoded = encodePlan(plan);
-      const job = 'jpool1';
-      await storePlan(store, job, encoded, 60_000);
-      const payloads = leafPayloads(job);
+    const job = { workers: 1, executorsPerWorker: 1, graph: sleepSum(12, 300), job: 'jpool1' };
+    await withPoolJob(job, async ({ pool, plan, payloads }) => {
       const taken: number[] = [];
       const outcomes = Array.from(plan.leaves, (leaf, i) =>
         pool.invoke(payloads.encode([leaf], [], 1)).then(
@@ -161,21 +180,13 @@ describe('the local pool, invoke()', () => {
       await pool.close();
       for (const rejected of await Promise.all(outcomes.slice(10)))
         expect(rejected).toMatchObject({ message: 'local pool is closed' });
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+    });
   });
 
   it('reads a feed only as threads have room, and rejects it when the pool closes first', async () => {
     // 1 thread × 1 executor, prefetch 8: 9 read at once, the 10th when the first sleep ends.
-    const store = new MemoryStore();
-    const pool = await LocalPool.start({ workers: 1, executorsPerWorker: 1, store: { memory: store } });
-    try {
-      const plan = buildPlan(sleepSum(12, 300));
-      const job = 'jfeed1';
-      await storePlan(store, job, encodePlan(plan), 60_000);
-      const payloads = leafPayloads(job);
+    const job = { workers: 1, executorsPerWorker: 1, graph: sleepSum(12, 300), job: 'jfeed1' };
+    await withPoolJob(job, async ({ pool, plan, payloads }) => {
       let read = 0;
       const fed = pool.invokeFrom(() =>
         read < plan.leaves.length ? payloads.encode([plan.leaves[read++]!], [], 1) : undefined,
@@ -190,25 +201,18 @@ describe('the local pool, invoke()', () => {
       await pool.close();
       expect(await outcome).toBe('local pool is closed');
       expect(read).toBe(10);
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+    });
   });
 
   it('serves feeds in turns, and rejects one that throws or gives a payload over the limit', async () => {
-    const store = new MemoryStore();
-    const pool = await LocalPool.start({
+    const job = {
       workers: 1,
       executorsPerWorker: 1,
       payloadLimitBytes: 1_000,
-      store: { memory: store },
-    });
-    try {
-      const plan = buildPlan(sleepSum(40, 20));
-      const job = 'jfeed2';
-      await storePlan(store, job, encodePlan(plan), 60_000);
-      const payloads = leafPayloads(job);
+      graph: sleepSum(40, 20),
+      job: 'jfeed2',
+    };
+    await withPoolJob(job, async ({ pool, plan, payloads }) => {
       const order: string[] = [];
       let next = 0;
       const feed = (name: string, count: number) => {
@@ -235,28 +239,26 @@ describe('the local pool, invoke()', () => {
         pool.invokeFrom(() => (gave++ === 0 ? new Uint8Array(2_000) : undefined)),
       ).rejects.toMatchObject({ name: 'PayloadTooLargeError' });
       expect(gave).toBe(1);
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+    });
   });
 
   it('runs a job from a plan shared with its threads, without the plan in storage', async () => {
-    const store = new MemoryStore();
-    const pool = await LocalPool.start({ workers: 2, executorsPerWorker: 4, store: { memory: store } });
-    try {
-      const plan = buildPlan(sleepSum(8, 1));
-      const encoded = encodePlan(plan);
-      const job = 'jshared1';
-      // The plan goes to the threads only: an executor that read it from storage would fail.
-      pool.sharePlan(job, { header: encoded.header, segments: encoded.segments });
-      const payloads = leafPayloads(job);
+    // The plan goes to the threads only: an executor that read it from storage would fail.
+    const job = {
+      workers: 2,
+      executorsPerWorker: 4,
+      graph: sleepSum(8, 1),
+      job: 'jshared1',
+      storePlan: false,
+    };
+    await withPoolJob(job, async ({ pool, store, plan, encoded, payloads }) => {
+      pool.sharePlan(job.job, { header: encoded.header, segments: encoded.segments });
       for (const leaf of plan.leaves) await pool.invoke(payloads.encode([leaf], [], 1));
       let total: unknown;
       let cursor = '0';
       const until = Date.now() + 10_000;
       while (total === undefined && Date.now() < until) {
-        for (const { id, data } of await store.readEvents(job, cursor, { blockMs: 200, count: 100 })) {
+        for (const { id, data } of await store.readEvents(job.job, cursor, { blockMs: 200, count: 100 })) {
           cursor = id;
           const event = decodeEvent(data);
           if (event.type === 'error') throw new Error(`${event.key}: ${event.message}`);
@@ -264,11 +266,8 @@ describe('the local pool, invoke()', () => {
         }
       }
       expect(total).toBe(8);
-      expect(await store.exists(keys.plan(job))).toBe(false);
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+      expect(await store.exists(keys.plan(job.job))).toBe(false);
+    });
   });
 
   it("sizes its threads' young generation by their executor slots, and refuses a size below 1 MiB", async () => {
