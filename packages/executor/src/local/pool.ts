@@ -346,18 +346,18 @@ export class LocalPool implements Invoker {
     while (this.#feeds.length > 0) {
       const feed = this.#feeds[0]!;
       let payload: Uint8Array | undefined;
+      let failure: Error | undefined;
       try {
         payload = feed.next();
+        if (payload !== undefined) failure = this.#refusal(payload);
       } catch (e) {
-        this.#feeds.shift();
-        feed.reject(e as Error);
-        continue;
+        failure = e as Error;
       }
-      const refused = payload === undefined ? undefined : this.#refusal(payload);
-      if (payload === undefined || refused !== undefined) {
+      if (payload === undefined || failure !== undefined) {
+        // The feed has ended, or failed: what it gave before stands.
         this.#feeds.shift();
-        if (refused === undefined) feed.resolve();
-        else feed.reject(refused);
+        if (failure === undefined) feed.resolve();
+        else feed.reject(failure);
         continue;
       }
       // Feeds take turns, one invocation each, so that concurrent jobs share the threads.

@@ -359,7 +359,10 @@ export class RedisStore implements Store {
       });
     }
     // Calls batch together only when everything but the parent, its output and its owner is the same.
-    const id = [...keys, args[1], args[2], ...(lease ? [args[5], args[6]] : [])].map(String).join('\n');
+    // (Built by concatenation: this runs once per fan-in call.)
+    let id = `${String(args[1])}\n${String(args[2])}`;
+    if (lease) id += `\n${String(args[5])}\n${String(args[6])}`;
+    for (const key of keys) id += `\n${key}`;
     let calls = groups.get(id);
     if (calls === undefined) groups.set(id, (calls = []));
     const list = calls;
