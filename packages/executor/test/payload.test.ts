@@ -62,6 +62,44 @@ describe('invocation payload', () => {
     );
   });
 
+  it("reads a job's later payloads by their own fields alone, and every other payload in full", () => {
+    const { start, inputs, attempt, ...shared } = payload;
+    void start;
+    void inputs;
+    void attempt;
+    const a = new PayloadEncoder({ ...shared, job: 'job-a' }, 1 << 20);
+    const b = new PayloadEncoder({ ...shared, job: 'job-b', config: { keyTtlMs: 7000 } }, 1 << 20);
+    // Jobs alternate; each payload decodes to its own job, start list and attempt.
+    for (let i = 0; i < 6; i++) {
+      const [encoder, job] = i % 2 === 0 ? [a, 'job-a'] : [b, 'job-b'];
+      const back = decodePayload(encoder.encode([i, 300 + i], [], i + 1));
+      expect(back).toEqual({
+        ...(i % 2 === 0 ? { ...shared, job } : { ...shared, job, config: { keyTtlMs: 7000 } }),
+        start: [i, 300 + i],
+        inputs: [],
+        attempt: i + 1,
+      });
+    }
+    // The shared fields are one frozen object per job.
+    const first = decodePayload(a.encode([1], [], 1));
+    const second = decodePayload(a.encode([2], [], 1));
+    expect(second.config).toBe(first.config);
+    expect(Object.isFrozen(first.config.options)).toBe(true);
+    // Piggybacked inputs are read in full, with the same prefix.
+    const carried = decodePayload(a.encode([3], [[7, Uint8Array.from([5, 6])]], 2));
+    expect(carried.inputs.map(([t, f]) => [t, Array.from(f)])).toEqual([[7, [5, 6]]]);
+    expect(carried).toMatchObject({ job: 'job-a', start: [3], attempt: 2 });
+    // A known prefix with a bad or cut tail is still refused.
+    expect(() => decodePayload(a.encode([1], [], 0))).toThrow(/attempt/);
+    const whole = a.encode([1, 2], [], 1);
+    expect(() => decodePayload(whole.subarray(0, whole.byteLength - 1))).toThrow(
+      expect.objectContaining({ code: 'BAD_PAYLOAD' }),
+    );
+    expect(() => decodePayload(Uint8Array.from([...whole, 0]))).toThrow(
+      expect.objectContaining({ code: 'BAD_PAYLOAD' }),
+    );
+  });
+
   it('rejects malformed payloads', () => {
     expect(() => decodePayload(Uint8Array.from([0xc1]))).toThrow(
       expect.objectContaining({ code: 'BAD_PAYLOAD' }),

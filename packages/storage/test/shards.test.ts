@@ -190,6 +190,15 @@ describe('RedisShards specifics', () => {
     const before10 = await scripts();
     await Promise.all([0, 1].map((p) => store.runScript('fanIn', k10, [p, 2, 60_000, ''])));
     expect(await scripts()).toBe(before10 + 2);
+    // Calls batch by the child's keys, equal but not the same array; one whose other arguments differ
+    // from the first call's (here the TTL) goes alone.
+    const before11 = await scripts();
+    const eleven = await Promise.all([
+      ...[0, 1, 2].map((p) => store.runScript('fanIn', keysOf(11), [p, 5, 60_000, ''])),
+      store.runScript('fanIn', keysOf(11), [3, 5, 30_000, '']),
+    ]);
+    expect(await scripts()).toBe(before11 + 2);
+    expect(eleven.map((r) => r.arrived).sort()).toEqual([1, 2, 3, 4]);
     await store.deleteJob(job);
   });
 

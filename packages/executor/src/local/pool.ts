@@ -448,7 +448,7 @@ export class LocalPool implements Invoker {
           }
           for (const ended of m.ended) {
             if ('failed' in ended) this.#stats.failures.push(ended.failed);
-            else if (ended.crashed) this.#stats.crashes++;
+            else this.#stats.crashes++;
           }
           thread.credits += m.credits;
           if (m.credits > 0) {

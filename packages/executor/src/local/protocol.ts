@@ -26,8 +26,8 @@ export type ToWorker =
   | { type: 'return'; max: number }
   | { type: 'close' };
 
-/** The end of one invocation: whether the executor died at a crash point, or how it failed. */
-export type Ended = { crashed?: string } | { failed: { message: string; stack?: string } };
+/** An invocation that did not end normally: the executor died at a crash point, or it failed. */
+export type Ended = { crashed: string } | { failed: { message: string; stack?: string } };
 
 /**
  * `credits`: invocations the thread can take on now beyond what it was sent, as a change since its last

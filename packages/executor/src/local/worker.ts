@@ -120,7 +120,8 @@ async function execute(bytes: Uint8Array): Promise<void> {
         }
       },
     });
-    send(undefined, summary.crashed ? { crashed: summary.crashed } : {});
+    // Only an end the pool counts (a crash) travels; a plain end is the credit its slot returns.
+    if (summary.crashed) send(undefined, { crashed: summary.crashed });
   } catch (e) {
     const error = e as Error;
     send(undefined, { failed: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } });

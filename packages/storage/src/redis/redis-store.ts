@@ -49,6 +49,16 @@ const SCAN_COUNT = 1000;
 type PipelineReply = [Error | null, unknown][];
 
 /** A fan-in call waiting for its turn's batch (see RedisStore.#gatherFanIn). */
+/** A fan-in call goes in the batch of `first` when only its parent, output and owner differ. */
+function batchesWith(first: GatheredFanIn, keys: readonly string[], args: readonly ScriptArg[]): boolean {
+  if (first.keys !== keys) {
+    if (first.keys.length !== keys.length) return false;
+    for (let i = 0; i < keys.length; i++) if (first.keys[i] !== keys[i]) return false;
+  }
+  if (first.args[1] !== args[1] || first.args[2] !== args[2]) return false;
+  return keys.length === 4 || (first.args[5] === args[5] && first.args[6] === args[6]);
+}
+
 interface GatheredFanIn {
   readonly keys: readonly string[];
   readonly args: readonly ScriptArg[];
@@ -358,15 +368,16 @@ export class RedisStore implements Store {
         for (const calls of created.values()) this.#sendFanIns(calls);
       });
     }
-    // Calls batch together only when everything but the parent, its output and its owner is the same.
-    // (Built by concatenation: this runs once per fan-in call.)
-    let id = `${String(args[1])}\n${String(args[2])}`;
-    if (lease) id += `\n${String(args[5])}\n${String(args[6])}`;
-    for (const key of keys) id += `\n${key}`;
-    let calls = groups.get(id);
-    if (calls === undefined) groups.set(id, (calls = []));
-    const list = calls;
-    return new Promise((resolve, reject) => list.push({ keys, args, resolve, reject }));
+    // Calls for one child (its fan-in key) batch together when everything but the parent, its output and
+    // its owner is the same as in the first; one that differs (rare: another lease setting) goes alone.
+    const calls = groups.get(keys[0] as string);
+    if (calls === undefined) {
+      return new Promise((resolve, reject) =>
+        groups.set(keys[0] as string, [{ keys, args, resolve, reject }]),
+      );
+    }
+    if (!batchesWith(calls[0] as GatheredFanIn, keys, args)) return undefined;
+    return new Promise((resolve, reject) => calls.push({ keys, args, resolve, reject }));
   }
 
   #sendFanIns(calls: GatheredFanIn[]): void {
