@@ -80,10 +80,41 @@ export function encodeEvent(event: JobEvent): Uint8Array {
 }
 
 export function decodeEvent(bytes: Uint8Array): JobEvent {
+  const event = decodeEventKeepingSpans(bytes);
+  return event.type === 'progress' ? { ...event, spans: event.spans.unpack() } : event;
+}
+
+/**
+ * The spans of one progress event as they travel: columns of raw bytes (see encodeEvent), unpacked into
+ * Span objects only when asked. A reader that keeps spans for later (the client keeps a job's ~20,000
+ * spans for its report) holds ~29 bytes per span this way instead of an object each.
+ */
+export class SpanColumns {
+  readonly length: number;
+
+  constructor(readonly bytes: Uint8Array) {
+    if (bytes.byteLength % SPAN_BYTES !== 0)
+      throw new RangeError(`span columns of ${bytes.byteLength} bytes: not a multiple of ${SPAN_BYTES}`);
+    this.length = bytes.byteLength / SPAN_BYTES;
+  }
+
+  unpack(): Span[] {
+    return unpackSpans(this.bytes);
+  }
+}
+
+type ProgressEvent = Extract<JobEvent, { type: 'progress' }>;
+
+/** A decoded event whose spans, if it is a progress event, are still columns. */
+export type EventKeepingSpans =
+  Exclude<JobEvent, ProgressEvent> | (Omit<ProgressEvent, 'spans'> & { spans: SpanColumns });
+
+/** Decodes an event as decodeEvent does, but leaves a progress event's spans packed (see SpanColumns). */
+export function decodeEventKeepingSpans(bytes: Uint8Array): EventKeepingSpans {
   const event = unpackMsg(bytes) as JobEvent;
   if (event.type !== 'progress') return event;
   const wire = event as unknown as WireProgress;
-  return { ...wire, done: unpackTasks(wire.done), spans: unpackSpans(wire.spans) };
+  return { ...wire, done: unpackTasks(wire.done), spans: new SpanColumns(wire.spans) };
 }
 
 interface WireProgress {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeEvent,
+  decodeEventKeepingSpans,
   emptyCounters,
   encodeEvent,
   type JobEvent,
@@ -29,6 +30,27 @@ describe('job events', () => {
       counters: emptyCounters(),
     };
     expect(decodeEvent(encodeEvent(empty))).toEqual(empty);
+  });
+
+  it('can leave the spans of a progress event packed, to unpack them later', () => {
+    const spans: Span[] = [
+      { task: 1, kind: 'compute', t0: 10.5, t1: 110.75, bytes: 9 },
+      { task: 2, kind: 'fanin', t0: 111, t1: 113.5, bytes: 0 },
+    ];
+    const event: JobEvent = {
+      type: 'progress',
+      executor: 'w3',
+      done: [1, 2],
+      spans,
+      counters: emptyCounters(),
+    };
+    const kept = decodeEventKeepingSpans(encodeEvent(event));
+    if (kept.type !== 'progress') throw new Error('expected a progress event');
+    expect(kept.spans.length).toBe(2);
+    expect(kept.done).toEqual([1, 2]);
+    expect(kept.spans.unpack()).toEqual(spans);
+    const final: JobEvent = { type: 'final', task: 3, key: 'total', bytes: 0 };
+    expect(decodeEventKeepingSpans(encodeEvent(final))).toEqual(final);
   });
 
   it('round-trips the other events as they are', () => {

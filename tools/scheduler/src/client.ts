@@ -85,7 +85,8 @@ export interface JobReport {
   invocations: number;
   retries: number;
   counters: ExecutorCounters;
-  spans: (Span & { executor: string })[];
+  /** A span per step of every task (see Span); made from the job's events when first read. */
+  readonly spans: (Span & { executor: string })[];
   keys: readonly string[];
 }
 
@@ -193,7 +194,10 @@ export class Client {
           invocations: outcome.leafInvocations + outcome.counters.invocations + outcome.retries,
           retries: outcome.retries,
           counters: outcome.counters,
-          spans: outcome.spans,
+          // Unpacked when first read: most callers never look at a job's ~2 spans per task.
+          get spans() {
+            return outcome.spans();
+          },
           keys: plan.keys,
         },
       };

@@ -14,7 +14,7 @@
  * Progress is event-driven: the client blocks on the job's event stream; nothing is polled.
  */
 import {
-  decodeEvent,
+  decodeEventKeepingSpans,
   decodeValue,
   DeadlineExceededError,
   emptyCounters,
@@ -28,6 +28,7 @@ import {
   type Invoker,
   type JobConfig,
   type Span,
+  type SpanColumns,
   type Value,
 } from '@wukong/executor';
 import type { EncodedPlan, Plan } from '@wukong/partitioner';
@@ -72,7 +73,8 @@ export interface JobProgress {
 export interface JobOutcome {
   outputs: Map<string, Value>;
   counters: ExecutorCounters;
-  spans: (Span & { executor: string })[];
+  /** The job's spans, unpacked from their events' columns on the first call (see SpanColumns). */
+  spans: () => (Span & { executor: string })[];
   retries: number;
   leafInvocations: number;
   wallMs: number;
@@ -92,7 +94,8 @@ export class JobRun {
   readonly #outputs = new Map<string, Value>();
   readonly #finalIndex = new Set<number>();
   readonly #counters = emptyCounters();
-  readonly #spans: (Span & { executor: string })[] = [];
+  /** Spans as their progress events carried them, unpacked only if the job's report is read. */
+  readonly #spans: { executor: string; spans: SpanColumns }[] = [];
   #doneCount = 0;
   /** Tasks reported done by their executors' progress events (the events that carry the counters). */
   readonly #reported: Uint8Array;
@@ -160,7 +163,7 @@ export class JobRun {
     return {
       outputs: this.#outputs,
       counters: this.#counters,
-      spans: this.#spans,
+      spans: unpackSpans(this.#spans),
       retries: this.#retries,
       leafInvocations: this.#plan.leaves.length,
       wallMs: performance.now() - t0,
@@ -263,7 +266,7 @@ export class JobRun {
   }
 
   #handle(data: Uint8Array): void {
-    const event = decodeEvent(data);
+    const event = decodeEventKeepingSpans(data);
     if (this.#settled && event.type !== 'progress') return;
     switch (event.type) {
       case 'progress':
@@ -274,11 +277,7 @@ export class JobRun {
             if (++this.#reportedCount === this.#plan.taskCount) this.#allDone?.();
           }
         }
-        // The decoded spans are this job's own: name their executor in place rather than copy each one.
-        for (const s of event.spans as (Span & { executor: string })[]) {
-          s.executor = event.executor;
-          this.#spans.push(s);
-        }
+        if (event.spans.length > 0) this.#spans.push({ executor: event.executor, spans: event.spans });
         for (const name of Object.keys(this.#counters) as (keyof ExecutorCounters)[]) {
           this.#counters[name] += event.counters[name] ?? 0;
         }
@@ -374,4 +373,21 @@ export class JobRun {
       .map((t) => this.#plan.keys[t]!);
     return new DeadlineExceededError(this.#o.job, missing);
   }
+}
+
+/** The spans of a job's events as one list, each naming its executor; unpacked once, on the first call. */
+function unpackSpans(
+  events: readonly { executor: string; spans: SpanColumns }[],
+): () => (Span & { executor: string })[] {
+  let all: (Span & { executor: string })[] | undefined;
+  return () => {
+    if (all !== undefined) return all;
+    all = [];
+    for (const { executor, spans } of events)
+      for (const s of spans.unpack() as (Span & { executor: string })[]) {
+        s.executor = executor;
+        all.push(s);
+      }
+    return all;
+  };
 }

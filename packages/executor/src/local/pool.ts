@@ -85,11 +85,15 @@ interface Feed {
 /** Invocations a feed gives in one turn of the event loop, so the first ones leave while it goes on. */
 const FEED_PER_TURN = 256;
 
+/** The caller of `invoke()`, told when a thread has taken its invocation (or that none will). */
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 /** An invocation in the pool's queue, with its `invoke()` caller when it has one. */
-interface Queued {
+interface Queued extends Partial<Waiter> {
   payload: Uint8Array;
-  resolve?: () => void;
-  reject?: (e: Error) => void;
 }
 
 interface Thread {
@@ -177,7 +181,7 @@ export class LocalPool implements Invoker {
   invoke(payload: Uint8Array): Promise<void> {
     const refused = this.#refusal(payload);
     if (refused !== undefined) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.#accept(payload, { payload, resolve, reject }));
+    return new Promise((resolve, reject) => this.#accept(payload, { resolve, reject }));
   }
 
   /**
@@ -205,7 +209,7 @@ export class LocalPool implements Invoker {
   }
 
   /** Takes an invocation in; `waiter` (invoke's caller) is told when a thread has it. */
-  #accept(payload: Uint8Array, waiter?: Queued): void {
+  #accept(payload: Uint8Array, waiter?: Waiter): void {
     this.#stats.invocations++;
     if (this.#opts.duplicateRate > 0 && this.#random() < this.#opts.duplicateRate) {
       this.#stats.duplicatesDelivered++;
@@ -215,8 +219,8 @@ export class LocalPool implements Invoker {
     if (this.#opts.invocationLatencyMs > 0) {
       // Emulated latency: the invocation is accepted now and delivered later, as Lambda's async Invoke.
       this.#deliverAfter(payload, this.#opts.invocationLatencyMs);
-      waiter?.resolve?.();
-    } else this.#deliver(waiter ?? { payload });
+      waiter?.resolve();
+    } else this.#deliver(payload, waiter);
   }
 
   /**
@@ -290,17 +294,22 @@ export class LocalPool implements Invoker {
   #deliverAfter(payload: Uint8Array, delayMs: number): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#deliver({ payload });
+      this.#deliver(payload);
     }, delayMs);
     this.#timers.add(timer);
   }
 
-  #deliver(item: Queued): void {
-    if (this.#closed) return item.reject?.(poolClosed());
+  /** Sends a payload to the roomiest thread, or queues it (only then is it wrapped with its waiter). */
+  #deliver(payload: Uint8Array, waiter?: Waiter): void {
+    if (this.#closed) return waiter?.reject(poolClosed());
     const best = this.#roomiest();
     if (best === undefined || this.#queue.size > 0) {
+      const item: Queued = waiter === undefined ? { payload } : { payload, ...waiter };
       this.#stats.maxQueued = Math.max(this.#stats.maxQueued, this.#queue.push(item));
-    } else this.#send(best, item);
+    } else {
+      this.#send(best, payload);
+      waiter?.resolve();
+    }
   }
 
   #roomiest(): Thread | undefined {
@@ -310,22 +319,23 @@ export class LocalPool implements Invoker {
     return best;
   }
 
-  #send(thread: Thread, item: Queued): void {
+  #send(thread: Thread, payload: Uint8Array): void {
     thread.credits--;
-    if (thread.outbox.push(item.payload) === 1) {
+    if (thread.outbox.push(payload) === 1) {
       setImmediate(() => {
         const payloads = thread.outbox;
         thread.outbox = [];
         if (!this.#closed) thread.worker.postMessage({ type: 'invoke', payloads } satisfies ToWorker);
       });
     }
-    item.resolve?.();
   }
 
   /** Hands queued invocations, then invocations from feeds, to threads that have room again. */
   #drain(): void {
     for (let best = this.#roomiest(); best !== undefined && this.#queue.size > 0; best = this.#roomiest()) {
-      this.#send(best, this.#queue.shift()!);
+      const item = this.#queue.shift()!;
+      this.#send(best, item.payload);
+      item.resolve?.();
     }
     if (this.#feeds.length === 0 || this.#feedTurnScheduled) return;
     for (let taken = 0; this.#roomiest() !== undefined && this.#queue.size === 0; taken++) {
@@ -458,7 +468,7 @@ export class LocalPool implements Invoker {
         } else if (m.type === 'returned') {
           thread.returning = false;
           thread.credits += m.payloads.length;
-          for (const payload of m.payloads) this.#deliver({ payload });
+          for (const payload of m.payloads) this.#deliver(payload);
         } else if (m.type === 'stopped') {
           answerStop(thread, m.job);
         } else if (m.type === 'closed') {
