@@ -88,8 +88,6 @@ export class JobRun {
   readonly #plan: Plan;
   readonly #done: Uint8Array;
   readonly #remainingDeps: Uint32Array;
-  /** Tasks whose parents are all done but which are not done yet: the watchdog's candidates. */
-  readonly #ready = new Set<number>();
   readonly #attempts: Uint8Array;
   readonly #outputs = new Map<string, Value>();
   readonly #finalIndex = new Set<number>();
@@ -121,7 +119,6 @@ export class JobRun {
     this.#remainingDeps = Uint32Array.from(this.#plan.inDegree);
     this.#attempts = new Uint8Array(n).fill(1);
     for (const f of this.#plan.finals) this.#finalIndex.add(f);
-    for (const leaf of this.#plan.leaves) this.#ready.add(leaf);
   }
 
   async run(): Promise<JobOutcome> {
@@ -317,12 +314,9 @@ export class JobRun {
     this.#done[task] = 1;
     this.#doneCount++;
     this.#lastProgressAt = Date.now();
-    this.#ready.delete(task);
     const { dependentOffsets, dependents } = this.#plan;
-    for (let i = dependentOffsets[task]!; i < dependentOffsets[task + 1]!; i++) {
-      const c = dependents[i]!;
-      if (--this.#remainingDeps[c]! === 0 && !this.#done[c]) this.#ready.add(c);
-    }
+    for (let i = dependentOffsets[task]!; i < dependentOffsets[task + 1]!; i++)
+      this.#remainingDeps[dependents[i]!]!--;
     this.#report();
   }
 
@@ -340,7 +334,11 @@ export class JobRun {
     if (this.#settled || Date.now() - this.#lastProgressAt < this.#o.stallMs) return;
     this.#lastProgressAt = Date.now();
     if (this.#leavesInvoked < this.#plan.leaves.length || (this.#o.invoker.backlog?.() ?? 0) > 0) return;
-    const candidates = [...this.#ready].filter((t) => !this.#done[t]);
+    // Candidates: tasks whose parents are all done but which are not done yet (found by a scan, run only
+    // when the job has stalled, rather than a set kept up to date for every task of every job).
+    const candidates: number[] = [];
+    for (let t = 0; t < this.#plan.taskCount; t++)
+      if (this.#remainingDeps[t] === 0 && !this.#done[t]) candidates.push(t);
     const { store, job } = this.#o;
     for (let i = 0; i < candidates.length && !this.#settled; i += 1024) {
       const batch = candidates.slice(i, i + 1024);
