@@ -141,11 +141,17 @@ export class JobRun {
     );
     try {
       if (signal?.aborted) throw new JobCancelledError(this.#o.job);
-      const inline = await this.#storePlan();
+      const { inline, stored } = this.#storePlan();
+      stored.catch(() => undefined); // awaited below; this only marks an early rejection as handled
       // The reader runs until the job settles; a store error there fails the job like any other.
       void this.#listen().catch((e: unknown) => this.#fail(e as Error));
       // The leaves go out as the backend has room for them; a job that fails meanwhile rejects at once.
-      await Promise.race([this.#invokeLeaves(inline), finished]);
+      // Executors that were handed the plan (sharePlan) never read it from storage, so their leaves go
+      // out while it is being stored; elsewhere the plan is stored first.
+      const invoked = this.#o.invoker.sharePlan
+        ? Promise.all([stored, this.#invokeLeaves(inline)])
+        : stored.then(() => this.#invokeLeaves(inline));
+      await Promise.race([invoked, finished]);
       await finished;
     } catch (e) {
       this.#fail(e as Error); // a no-op when the job had already failed: the first error wins
@@ -180,16 +186,20 @@ export class JobRun {
     this.#resolve();
   }
 
-  async #storePlan(): Promise<InlinePlan | undefined> {
+  /**
+   * Hands the plan to executors beside the client (sharePlan) and stores it; `inline` is the plan to
+   * carry in the leaves' payloads when it is small enough.
+   */
+  #storePlan(): { inline: InlinePlan | undefined; stored: Promise<void> } {
     const { store, job, encodedPlan, config } = this.#o;
-    const ttl = config.keyTtlMs;
-    // Executors beside the client get the plan directly while it is being stored.
     this.#o.invoker.sharePlan?.(job, { header: encodedPlan.header, segments: encodedPlan.segments });
-    await storePlan(store, job, encodedPlan, ttl);
+    const stored = storePlan(store, job, encodedPlan, config.keyTtlMs);
     const bytes = encodedPlan.segments.reduce((n, s) => n + s.byteLength, encodedPlan.header.byteLength);
-    return bytes <= this.#o.inlinePlanBytes
-      ? { header: encodedPlan.header, segments: encodedPlan.segments }
-      : undefined;
+    const inline =
+      bytes <= this.#o.inlinePlanBytes
+        ? { header: encodedPlan.header, segments: encodedPlan.segments }
+        : undefined;
+    return { inline, stored };
   }
 
   /** Payload encoders of this job, with the plan inline and without (made on first use). */

@@ -27,7 +27,7 @@ import {
   checkTwoHolders,
 } from './scenarios.js';
 import { treeReduction } from '../src/workloads/tree-reduction.js';
-import { shapesGraph } from './graphs.js';
+import { shapesGraph, sleepSum } from './graphs.js';
 
 const execFileAsync = promisify(execFile);
 const fast = { leaseMs: 400 };
@@ -237,5 +237,39 @@ describe.each(stores)('on $name', ({ url, servers }) => {
 
   it('marks done what is expensive to redo, and leases a won child with its fan-in', async () => {
     await checkDoneMarks(client);
+  });
+});
+
+describe('on 3 Redis shards, with the plan handed to the threads', () => {
+  it('starts the leaves while the plan is still being stored', async () => {
+    const client = await connect({ storage: shardsUrl(shards), workers: 2, eventFlushMs: 20 });
+    try {
+      // Every write waits 500 ms on every shard, the plan's among them; reads and the ops do not.
+      const pausedAt = Date.now();
+      await Promise.all(
+        shards.map((s) =>
+          execFileAsync('redis-cli', [
+            '-h',
+            '127.0.0.1',
+            '-p',
+            String(s.port),
+            'client',
+            'pause',
+            '500',
+            'write',
+          ]),
+        ),
+      );
+      const { outputs, report } = await client.run(sleepSum(4, 20));
+      expect([...outputs.values()]).toEqual([4]);
+      const firstSleep = Math.min(...report.spans.filter((s) => s.kind === 'compute').map((s) => s.t0));
+      // The sleeps ran (speculatively, their leases not yet answered) before the plan could be stored.
+      expect(firstSleep - pausedAt).toBeLessThan(400);
+      expect(report.wallMs).toBeGreaterThan(300);
+      await client.settled();
+      expect(await keyCount(shards)).toBe(0);
+    } finally {
+      await client.close();
+    }
   });
 });
