@@ -231,13 +231,13 @@ class Invocation {
   readonly #holds: Hold[] = [];
   /** Children whose lease was taken with the fan-in that won them (they run here next). */
   #begun: Map<number, BeginResult> | undefined;
-  /** Tasks whose lease this executor holds and renews. */
-  readonly #leased = new Set<number>();
+  /** Tasks whose lease this executor holds and renews (see addOnce). */
+  readonly #leased: number[] = [];
   /**
    * Tasks that need no separate done mark: it was written with their output, or they computed faster
    * than `doneMarkMinMs` (see options.ts).
    */
-  readonly #unmarked = new Set<number>();
+  readonly #unmarked: number[] = [];
   /** Writes that nothing waits for (done marks): settled before the invocation ends. */
   readonly #background: Promise<unknown>[] = [];
   #eventCursor = '$';
@@ -369,7 +369,7 @@ class Invocation {
       this.#local.delete(task);
       return;
     }
-    this.#leased.add(task);
+    addOnce(this.#leased, task);
     let value: Value | undefined;
     try {
       if (begin === 'compute' && fetched !== undefined) {
@@ -416,7 +416,7 @@ class Invocation {
     if (!ran.ok) throw ran.error;
     const { value } = ran;
     const bytes = valueBytes(value);
-    if (ran.t1 - ran.t0 < this.#opts.doneMarkMinMs) this.#unmarked.add(info.index);
+    if (ran.t1 - ran.t0 < this.#opts.doneMarkMinMs) addOnce(this.#unmarked, info.index);
     this.#span(info.index, 'compute', ran.t0, bytes, ran.t1);
     this.#count('tasksExecuted');
     this.#local.set(info.index, { value, bytes, persisted: false });
@@ -492,7 +492,7 @@ class Invocation {
       ...(e.stack === undefined ? {} : { stack: e.stack }),
       attempt: this.#p.attempt,
     });
-    this.#leased.delete(info.index);
+    remove(this.#leased, info.index);
   }
 
   // ─── fan-out ───────────────────────────────────────────────────────────────────────────────────────
@@ -717,7 +717,7 @@ class Invocation {
     const frame = this.#frameOf(task);
     await this.#records.storeOutput(task, frame);
     here.persisted = true;
-    this.#unmarked.add(task);
+    addOnce(this.#unmarked, task);
     this.#count('bytesStored', frame.byteLength);
     this.#span(task, 'store', t0, frame.byteLength);
   }
@@ -753,8 +753,8 @@ class Invocation {
    * own key carry it already; a task cheaper than `doneMarkMinMs` goes without (options.ts).
    */
   #complete(task: number): void {
-    this.#leased.delete(task);
-    if (!this.#unmarked.delete(task)) this.#background.push(this.#records.finish(task));
+    remove(this.#leased, task);
+    if (!remove(this.#unmarked, task)) this.#background.push(this.#records.finish(task));
     this.#progress.done(this.#p.job, task);
     this.#evict();
   }
@@ -883,4 +883,20 @@ function stopRenewing(invocation: Invocation, everyMs: number): void {
 
 function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+// Sets of task indices held by one invocation (its leases, its tasks without a done mark): a handful at a
+// time, usually one, so an array is cheaper to make and search than a Set, made per invocation.
+
+function addOnce(tasks: number[], task: number): void {
+  if (!tasks.includes(task)) tasks.push(task);
+}
+
+/** Removes `task` (order is not kept); whether it was there. */
+function remove(tasks: number[], task: number): boolean {
+  const at = tasks.indexOf(task);
+  if (at < 0) return false;
+  tasks[at] = tasks[tasks.length - 1]!;
+  tasks.pop();
+  return true;
 }

@@ -75,6 +75,8 @@ function executorEnded(job: string): void {
   if (answering.delete(job)) post({ type: 'stopped', job });
 }
 
+const isJobStopped = (job: string): boolean => stopped.has(job);
+
 let running = 0;
 let sequence = 0;
 /** Invocations not started yet (a thread may hold thousands). */
@@ -109,7 +111,7 @@ async function execute(bytes: Uint8Array): Promise<void> {
       plans,
       progress,
       executorId: `w${init.workerIndex}.${++sequence}`,
-      isJobStopped: (job) => stopped.has(job),
+      isJobStopped,
       // A waiting executor gives its slot to queued work and takes one back when it resumes.
       onWaitChange: (isWaiting) => {
         if (isWaiting) release();
