@@ -250,6 +250,8 @@ export class RespParser {
 
   #bulkValue(buf: Buffer, start: number, end: number): unknown {
     if (!this.#binary) return buf.toString('utf8', start, end);
+    // An empty string (a fan-in reply's holder while its set is incomplete) is one shared empty buffer.
+    if (end === start) return EMPTY;
     if (end - start >= COPY_REPLY_BELOW_BYTES) return buf.subarray(start, end);
     return Buffer.from(buf.subarray(start, end));
   }

@@ -148,7 +148,8 @@ function asCarried(v: unknown): CarriedInput[] {
 
 function asText(v: unknown): string {
   if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  if (v instanceof Uint8Array)
+    return v.byteLength === 0 ? '' : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
   return v === null || v === undefined || v === false ? '' : String(v);
 }
 
