@@ -203,17 +203,21 @@ const knownShared: { prefix: Uint8Array; fields: SharedPayloadFields }[] = [];
 /** Jobs remembered; the most recently used first. */
 const KNOWN_SHARED_JOBS = 4;
 
+/** The last job whose payloads were not laid out as PayloadEncoder's: not looked at again. */
+let unmatchedJob = '';
+
 export function decodePayload(bytes: Uint8Array): InvocationPayload {
   for (let i = 0; i < knownShared.length; i++) {
     const known = knownShared[i]!;
     if (!startsWith(bytes, known.prefix)) continue;
     const payload = readOwnFields(bytes, known.prefix.byteLength, known.fields);
-    if (payload === undefined) break;
+    // A known job's payload with fields of its own that are read in full (piggybacked inputs).
+    if (payload === undefined) return decodeInFull(bytes);
     if (i > 0) knownShared.unshift(...knownShared.splice(i, 1));
     return payload;
   }
   const payload = decodeInFull(bytes);
-  rememberShared(bytes, payload);
+  if (payload.job !== unmatchedJob) rememberShared(bytes, payload);
   return payload;
 }
 
@@ -248,7 +252,10 @@ function rememberShared(bytes: Uint8Array, payload: InvocationPayload): void {
   const fields: SharedPayloadFields =
     plan === undefined ? { v, job, deadlineMs, config } : { v, job, plan, deadlineMs, config };
   const prefix = new PayloadEncoder(fields, Infinity).prefix;
-  if (!startsWith(bytes, prefix)) return;
+  if (!startsWith(bytes, prefix)) {
+    unmatchedJob = job;
+    return;
+  }
   deepFreeze(config);
   knownShared.unshift({ prefix, fields });
   if (knownShared.length > KNOWN_SHARED_JOBS) knownShared.pop();
