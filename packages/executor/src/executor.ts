@@ -158,8 +158,6 @@ interface JobContext {
   faults: FaultInjector;
   /** The keys of children's fan-in records, shared by the job's executors on this host. */
   fanInKeys: FanInKeys;
-  /** The job's deadline signal (see deadline.ts), made when an op of the job first asks for it. */
-  deadline?: AbortSignal;
 }
 
 /** Contexts of recent jobs: a job's options, deadline and config are job-wide, the same in every payload. */
@@ -215,7 +213,6 @@ class Invocation {
   readonly #store: Store;
   readonly #opts: ResolvedExecutorOptions;
   readonly #payloads: PayloadEncoder;
-  readonly #context: JobContext;
   readonly #records: TaskRecords;
   readonly #faults: FaultInjector;
   readonly #progress: ProgressSink;
@@ -248,7 +245,6 @@ class Invocation {
     this.#deps = deps;
     this.#store = deps.store;
     const context = contextOf(payload);
-    this.#context = context;
     this.#opts = context.options;
     this.#payloads = context.payloads;
     this.#records = new TaskRecords(
@@ -319,13 +315,7 @@ class Invocation {
   }
 
   #signal(): AbortSignal {
-    if (this.#abortSignal !== undefined) return this.#abortSignal;
-    // The job's deadline applies (the usual case, no earlier deadline of this executor's own): the
-    // signal is the job's on this host, kept with its context.
-    const context = this.#context;
-    if (this.#deadlineMs === this.#p.deadlineMs)
-      this.#abortSignal = context.deadline ??= deadlineSignal(this.#p.job, this.#deadlineMs, this.#now());
-    else this.#abortSignal = deadlineSignal(this.#p.job, this.#deadlineMs, this.#now());
+    this.#abortSignal ??= deadlineSignal(this.#p.job, this.#deadlineMs, this.#now());
     return this.#abortSignal;
   }
 

@@ -209,7 +209,7 @@ let unmatchedJob = '';
 export function decodePayload(bytes: Uint8Array): InvocationPayload {
   for (let i = 0; i < knownShared.length; i++) {
     const known = knownShared[i]!;
-    if (!startsWith(bytes, known.prefix)) continue;
+    if (!hasAt(bytes, 0, known.prefix)) continue;
     const payload = readOwnFields(bytes, known.prefix.byteLength, known.fields);
     // A known job's payload with fields of its own that are read in full (piggybacked inputs).
     if (payload === undefined) return decodeInFull(bytes);
@@ -252,20 +252,13 @@ function rememberShared(bytes: Uint8Array, payload: InvocationPayload): void {
   const fields: SharedPayloadFields =
     plan === undefined ? { v, job, deadlineMs, config } : { v, job, plan, deadlineMs, config };
   const prefix = new PayloadEncoder(fields, Infinity).prefix;
-  if (!startsWith(bytes, prefix)) {
+  if (!hasAt(bytes, 0, prefix)) {
     unmatchedJob = job;
     return;
   }
   deepFreeze(config);
   knownShared.unshift({ prefix, fields });
   if (knownShared.length > KNOWN_SHARED_JOBS) knownShared.pop();
-}
-
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  const n = prefix.byteLength;
-  if (bytes.byteLength <= n) return false;
-  for (let i = 0; i < n; i++) if (bytes[i] !== prefix[i]) return false;
-  return true;
 }
 
 /**
@@ -317,6 +310,7 @@ function readOwnFields(
   return payload;
 }
 
+/** Whether `bytes` holds `expected` at `at`. */
 function hasAt(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
   if (at + expected.length > bytes.byteLength) return false;
   for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;

@@ -75,21 +75,19 @@ export interface PoolStats {
   failures: { message: string; stack?: string }[];
 }
 
-/** A source of invocations given to `invokeFrom`, read as threads have room. */
-interface Feed {
-  next: () => Uint8Array | undefined;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-/** Invocations a feed gives in one turn of the event loop, so the first ones leave while it goes on. */
-const FEED_PER_TURN = 256;
-
 /** The caller of `invoke()`, told when a thread has taken its invocation (or that none will). */
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
 }
+
+/** A source of invocations given to `invokeFrom`, read as threads have room; settled when it ends. */
+interface Feed extends Waiter {
+  next: () => Uint8Array | undefined;
+}
+
+/** Invocations a feed gives in one turn of the event loop, so the first ones leave while it goes on. */
+const FEED_PER_TURN = 256;
 
 /** An invocation in the pool's queue, with its `invoke()` caller when it has one. */
 interface Queued extends Partial<Waiter> {

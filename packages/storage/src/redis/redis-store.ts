@@ -49,6 +49,13 @@ const SCAN_COUNT = 1000;
 type PipelineReply = [Error | null, unknown][];
 
 /** A fan-in call waiting for its turn's batch (see RedisStore.#gatherFanIn). */
+interface GatheredFanIn {
+  readonly keys: readonly string[];
+  readonly args: readonly ScriptArg[];
+  readonly resolve: (result: ScriptResult<'fanIn'>) => void;
+  readonly reject: (err: Error) => void;
+}
+
 /** A fan-in call goes in the batch of `first` when only its parent, output and owner differ. */
 function batchesWith(first: GatheredFanIn, keys: readonly string[], args: readonly ScriptArg[]): boolean {
   if (first.keys !== keys) {
@@ -57,13 +64,6 @@ function batchesWith(first: GatheredFanIn, keys: readonly string[], args: readon
   }
   if (first.args[1] !== args[1] || first.args[2] !== args[2]) return false;
   return keys.length === 4 || (first.args[5] === args[5] && first.args[6] === args[6]);
-}
-
-interface GatheredFanIn {
-  readonly keys: readonly string[];
-  readonly args: readonly ScriptArg[];
-  readonly resolve: (result: ScriptResult<'fanIn'>) => void;
-  readonly reject: (err: Error) => void;
 }
 
 /** Children of at most this many parents are fanned in call by call. */
