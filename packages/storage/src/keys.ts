@@ -91,25 +91,35 @@ export function hashTag(key: string): string {
   return key.slice(open + 1, close);
 }
 
-/** The last `a` of `sameHashTag` and its tag bounds: a script's keys are all checked against its first. */
+/**
+ * The last `a` of `sameHashTag`, its tag bounds, and its text up to and including the tag's `}` (empty when
+ * the whole key is hashed): a script's keys are all checked against its first.
+ */
 let lastA = '';
 let lastAStart = 0;
 let lastAEnd = 0;
+let lastAPrefix = '';
 
 /** Whether two keys have the same hash tag (hence the same slot), without building substrings. */
 export function sameHashTag(a: string, b: string): boolean {
   if (a !== lastA) {
     lastAStart = tagStart(a);
     lastAEnd = lastAStart === 0 ? a.length : a.indexOf('}', lastAStart);
+    lastAPrefix = lastAStart === 0 ? '' : a.slice(0, lastAEnd + 1);
     lastA = a;
   }
+  if (a === b) return true;
+  // The usual case, keys of one task (`wk:{job:task}:in`, `...:out`): `b` starts with the same text up to
+  // the tag's `}`, so its first `{` and the first `}` after it are where `a`'s are. Else, compare tags.
+  if (lastAPrefix !== '' && b.startsWith(lastAPrefix)) return true;
   const aStart = lastAStart;
   const aEnd = lastAEnd;
   const bStart = tagStart(b);
   const bEnd = bStart === 0 ? b.length : b.indexOf('}', bStart);
   const length = aEnd - aStart;
   if (length !== bEnd - bStart) return false;
-  return a === b || a.startsWith(b.slice(bStart, bEnd), aStart);
+  for (let i = 0; i < length; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
+  return true;
 }
 
 /** Index of the first character of the hash tag, or 0 when the whole key is hashed. */

@@ -130,6 +130,12 @@ describe('sameHashTag', () => {
       '{a:1}',
       'a{b',
       'wk:{a:1',
+      'other:{a:1}:in',
+      'wk:{a:10}:in',
+      'wk:{a:1}}',
+      'wk:{a:1}{b}',
+      '{a:1}x',
+      'wk:{}{a:1}',
     ];
     for (const a of samples)
       for (const b of samples) expect(sameHashTag(a, b)).toBe(hashTag(a) === hashTag(b));
