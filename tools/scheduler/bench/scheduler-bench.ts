@@ -25,7 +25,7 @@
 //     of the measured graph itself, timed and printed beside the measured runs but not counted; then N = 10
 //     runs once (100 s), N = 100 three times, N = 1,000 five.
 //
-// Environment: BENCH_RUNS (default 15), BENCH_WARMUP (default 10), BENCH_SCALING_N (default
+// Environment: BENCH_RUNS (default 15), BENCH_WARMUP (default 20), BENCH_SCALING_N (default
 // "10,100,1000"; "none" skips the scaling experiment), BENCH_SCALING_WARMUP (default 6),
 // BENCH_SCALING_WARMUP_REAL (default 3), BENCH_SKIP_DASK=1.
 import { execFile } from 'node:child_process';
@@ -45,10 +45,13 @@ const TREE_TASKS = LEAVES - 1;
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
 /**
  * Jobs run before measuring. V8 compiles the executor in three threads (the client's and two workers'),
- * and a tree reduction of 1,024 literals only reaches its steady speed after about ten jobs; a long-lived
- * client is in that state. BENCH_WARMUP=2 shows the early jobs.
+ * and a tree reduction of 1,024 literals only reaches its steady speed after about twenty jobs; a
+ * long-lived client is in that state. On the 2-core EPYC, medians of ten jobs: 120–150 ms for jobs 0–9,
+ * 55–72 ms for jobs 10–19 (`--trace-opt` shows V8 still optimising 6–26 functions per job there, and
+ * re-optimising code that a late field generalisation deoptimised), 38–68 ms from job 20 on.
+ * BENCH_WARMUP=2 shows the early jobs.
  */
-const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 10));
+const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 20));
 const WORKERS = 2;
 
 /** Empty or "none" skips the scaling experiment. */
