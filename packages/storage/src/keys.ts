@@ -100,7 +100,10 @@ let lastAStart = 0;
 let lastAEnd = 0;
 let lastAPrefix = '';
 
-/** Whether two keys have the same hash tag (hence the same slot), without building substrings. */
+/**
+ * Whether two keys have the same hash tag (hence the same slot). Builds no substring of `b`, and one of `a`
+ * only when `a` is not the last `a` asked about.
+ */
 export function sameHashTag(a: string, b: string): boolean {
   if (a !== lastA) {
     lastAStart = tagStart(a);

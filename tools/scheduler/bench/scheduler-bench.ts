@@ -47,7 +47,7 @@ const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 15));
  * Jobs run before measuring. V8 compiles the executor in three threads (the client's and two workers'),
  * and a tree reduction of 1,024 literals only reaches its steady speed after about twenty jobs; a
  * long-lived client is in that state. On the 2-core EPYC, medians of ten jobs: 120–150 ms for jobs 0–9,
- * 55–72 ms for jobs 10–19 (`--trace-opt` shows V8 still optimising 6–26 functions per job there, and
+ * 55–72 ms for jobs 10–19 (`--trace-opt` shows V8 still optimising 2–26 functions per job there, and
  * re-optimising code that a late field generalisation deoptimised), 38–68 ms from job 20 on.
  * BENCH_WARMUP=2 shows the early jobs.
  */
